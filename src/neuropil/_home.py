@@ -1,0 +1,45 @@
+"""Where neuropil keeps raw downloads and homogenized outputs.
+
+Resolution order: an explicit argument > :func:`set_home` > ``$NEUROPIL_HOME`` > ``~/.cache/neuropil``.
+The raw mirror (a local folder standing in for downloads) is ``raw_dir`` > ``$NEUROPIL_RAW_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_home_override: Path | None = None
+
+
+def set_home(path: str | os.PathLike[str] | None) -> None:
+    """Set the neuropil home for this process (``None`` restores the default)."""
+    global _home_override
+    _home_override = None if path is None else Path(path).expanduser()
+
+
+def get_home(home: str | os.PathLike[str] | None = None) -> Path:
+    if home is not None:
+        return Path(home).expanduser()
+    if _home_override is not None:
+        return _home_override
+    env = os.environ.get("NEUROPIL_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path("~/.cache/neuropil").expanduser()
+
+
+def get_raw_dir(raw_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    if raw_dir is not None:
+        return Path(raw_dir).expanduser()
+    env = os.environ.get("NEUROPIL_RAW_DIR")
+    return Path(env).expanduser() if env else None
+
+
+def is_offline() -> bool:
+    """``NEUROPIL_OFFLINE=1`` forbids downloads (as ``HF_HUB_OFFLINE`` does for the hub)."""
+    return os.environ.get("NEUROPIL_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_quiet() -> bool:
+    return os.environ.get("NEUROPIL_QUIET", "").strip().lower() in {"1", "true", "yes", "on"}

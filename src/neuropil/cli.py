@@ -1,0 +1,193 @@
+"""``neuropil`` command line: list, info, ingest, export.
+
+Exit codes: 0 ok, 1 error (one line on stderr), 2 usage. Never prompts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from neuropil import __version__
+from neuropil.errors import NeuropilError
+
+STAT_COLUMNS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs",
+                "functional_edges", "unmapped_labels")
+
+
+def _format_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    widths = {c: max(len(c), *(len(cell(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(cell(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def _local_state(dataset_id: str, version: str, home: str | None) -> dict[str, Any]:
+    from neuropil import _store
+
+    manifest = _store.read_manifest(dataset_id, version, home)
+    if manifest is None:
+        return {"ingested": False, "path": None}
+    return {
+        "ingested": True,
+        "path": str(_store.version_path(dataset_id, version, home)),
+        "created": manifest.get("created"),
+        "pipeline_version": manifest.get("pipeline_version"),
+        "parameters": manifest.get("parameters"),
+        "fingerprint": manifest.get("fingerprint"),
+        "connectomes": manifest.get("connectomes"),
+        "stats": manifest.get("stats", {}),
+        "unmapped": manifest.get("unmapped", {}),
+        "missing_sources": manifest.get("missing_sources", {}),
+        "outputs": manifest.get("outputs", {}),
+        "inputs": manifest.get("inputs", {}),
+    }
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from neuropil.datasets import list_specs
+
+    rows = []
+    for spec in list_specs():
+        state = _local_state(spec.id, spec.version, args.home)
+        rows.append({"id": spec.id, "version": spec.version, "license": spec.license, "title": spec.title,
+                     "citation": spec.citation, "sources": [r.name for r in spec.raw_files],
+                     "configs": {k: list(v) for k, v in spec.configs.items()},
+                     "ingested": state["ingested"]})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        table = [{**r, "ingested": "yes" if r["ingested"] else "no"} for r in rows]
+        print(_format_table(table, ["id", "version", "ingested", "license", "title"]))
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from neuropil.datasets import get_spec
+
+    spec = get_spec(args.dataset)
+    info = {**spec.to_dict(), **_local_state(spec.id, spec.version, args.home)}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"{spec.id} {spec.version}: {spec.title}")
+    print(f"  license:  {spec.license}")
+    print(f"  citation: {spec.citation}")
+    print(f"  configs:  " + "; ".join(f"{k} = {', '.join(v)}" for k, v in spec.configs.items()))
+    print("  sources:")
+    for source in info["sources"]:
+        print(f"    {source['name']}  sha256 {source['sha256'][:12]}…  {source['url']}")
+    if not info["ingested"]:
+        print(f"  not ingested: run `neuropil ingest {spec.id}`")
+        return 0
+    print(f"  ingested at {info['path']} ({info['created']})")
+    _print_stats(info["stats"])
+    _print_missing(info["missing_sources"])
+    for connectome, labels in info["unmapped"].items():
+        print(f"  unmapped labels in {connectome}: {labels}")
+    return 0
+
+
+def _print_stats(stats: dict[str, dict[str, Any]]) -> None:
+    if stats:
+        rows = [{"connectome": name, **values} for name, values in stats.items()]
+        print(_format_table(rows, ["connectome", *STAT_COLUMNS]))
+
+
+def _print_missing(missing: dict[str, str]) -> None:
+    for name, reason in missing.items():
+        print(f"  missing source {name}: {reason}")
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from neuropil.pipelines import ingest
+
+    parameters: dict[str, Any] = {}
+    if args.q_threshold is not None:
+        parameters["q_threshold"] = args.q_threshold
+    if args.strict:
+        parameters["strict"] = True
+    result = ingest(args.dataset, raw_dir=args.raw_dir, home=args.home, force=args.force,
+                    progress=not args.quiet, **parameters)
+    if args.json:
+        print(json.dumps({"status": result.status, "path": str(result.path), **result.manifest}, indent=2, default=str))
+        return 0
+    if not args.quiet:
+        print(f"{result.dataset_id} {result.version}: {result.status} at {result.path}")
+        _print_stats(result.manifest.get("stats", {}))
+        _print_missing(result.manifest.get("missing_sources", {}))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from neuropil.loaders.hf_export import export_hf
+
+    path = export_hf(args.dataset, args.hf, home=args.home, overwrite=args.force)
+    if not args.quiet:
+        print(f"wrote {path} (load with datasets.load_dataset({str(path)!r}))")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", default=None, help="neuropil home (default: $NEUROPIL_HOME or ~/.cache/neuropil)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars, no summary")
+    parser = argparse.ArgumentParser(prog="neuropil", description="Connectome and neural-dataset hub.",
+                                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"neuropil {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("list", parents=[common], help="list every dataset")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_cmd_list)
+
+    p = commands.add_parser("info", parents=[common], help="show one dataset: sources, configs, local stats")
+    p.add_argument("dataset")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_cmd_info)
+
+    p = commands.add_parser("ingest", parents=[common], help="build the homogenized files of a dataset")
+    p.add_argument("dataset")
+    p.add_argument("--raw-dir", default=None, help="local mirror of the raw files (default: $NEUROPIL_RAW_DIR)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
+    p.add_argument("--strict", action="store_true", help="fail on any label the name table cannot map")
+    p.add_argument("--q-threshold", type=float, default=None, help="Randi 2023 atlas q-value threshold (0.05)")
+    p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.set_defaults(run=_cmd_ingest)
+
+    p = commands.add_parser("export", parents=[common], help="export an ingested dataset")
+    p.add_argument("dataset")
+    p.add_argument("--hf", required=True, metavar="DIR", help="write a Hugging Face dataset folder")
+    p.add_argument("--force", action="store_true", help="replace DIR if it exists")
+    p.set_defaults(run=_cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quiet:
+        os.environ["NEUROPIL_QUIET"] = "1"
+    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return args.run(args)
+    except NeuropilError as error:
+        print(f"neuropil: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("neuropil: interrupted; the published version is untouched", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

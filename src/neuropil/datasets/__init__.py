@@ -1,0 +1,96 @@
+"""The catalogue: one frozen declaration per dataset (what exists and where it comes from).
+
+Nothing here reads data. ``pipelines`` turns the declared raw files into homogenized outputs and
+``loaders`` turns those into PyG / Hugging Face / pandas / networkx objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+from neuropil._fetch import RawFile
+from neuropil.errors import DatasetNotFoundError, unknown_value
+
+__all__ = ["DatasetSpec", "RawFile", "get_spec", "list_specs", "dataset_ids", "card_text"]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything declared about one dataset: identity, licence, citation, sources, configs, schema."""
+
+    id: str
+    version: str
+    title: str
+    description: str
+    license: str
+    citation: str
+    homepage: str
+    raw_files: tuple[RawFile, ...]
+    #: config name -> allowed values (``neuropil.load(id, **config)``); the first value is the default
+    configs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: output file -> {column: "dtype: meaning"}
+    schema: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: raw files that must be present; the others are optional and reported when missing
+    required: tuple[str, ...] = ()
+    card: str = ""
+
+    def raw_file(self, name: str) -> RawFile:
+        for raw in self.raw_files:
+            if raw.name == name:
+                return raw
+        raise DatasetNotFoundError(unknown_value(name, "raw file", [r.name for r in self.raw_files]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "description": self.description,
+            "license": self.license,
+            "citation": self.citation,
+            "homepage": self.homepage,
+            "configs": {k: list(v) for k, v in self.configs.items()},
+            "sources": [
+                {
+                    "name": r.name,
+                    "url": r.url,
+                    "sha256": r.sha256,
+                    "package": r.package_requirement,
+                    "license": r.license,
+                    "required": r.name in self.required,
+                    "format_checked_against": "fixture only" if r.fixture_only else "real upstream file",
+                }
+                for r in self.raw_files
+            ],
+            "schema": self.schema,
+        }
+
+
+def _registry() -> dict[str, DatasetSpec]:
+    from neuropil.datasets import celegans_connectomes
+
+    specs = [celegans_connectomes.SPEC]
+    return {spec.id: spec for spec in specs}
+
+
+def dataset_ids() -> list[str]:
+    return sorted(_registry())
+
+
+def list_specs() -> list[DatasetSpec]:
+    registry = _registry()
+    return [registry[name] for name in sorted(registry)]
+
+
+def get_spec(dataset_id: str) -> DatasetSpec:
+    registry = _registry()
+    if dataset_id not in registry:
+        raise DatasetNotFoundError(unknown_value(dataset_id, "dataset", registry))
+    return registry[dataset_id]
+
+
+def card_text(dataset_id: str) -> str:
+    spec = get_spec(dataset_id)
+    return files("neuropil.datasets").joinpath("cards", spec.card).read_text(encoding="utf-8")

@@ -1,0 +1,169 @@
+"""C. elegans connectomes: 10 published annotations on one canonical 300-neuron axis.
+
+Sources: nine ship inside the PyPI package ``cect`` (pinned to the version whose files match the
+registered SHA-256s); White 1986 JSE comes from the worm-graph repository, the Randi 2023
+signal-propagation atlas from the optional ``wormneuroatlas`` package (GPL, an extra only), and
+the neuron attributes (class, type, neurotransmitter, position) from the worm-graph master sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neuropil._fetch import RawFile
+from neuropil.datasets import DatasetSpec
+
+CECT = "cect==0.3.5"
+_CECT_URL = "https://raw.githubusercontent.com/openworm/ConnectomeToolbox/main/cect/data/"
+_WORM_GRAPH = "https://raw.githubusercontent.com/qsimeon/worm-graph/"
+
+
+def _cect_file(name: str, sha256: str, license: str) -> RawFile:
+    return RawFile(
+        name=name,
+        sha256=sha256,
+        url=_CECT_URL + name.replace(" ", "%20"),
+        package="cect",
+        package_path=f"data/{name}",
+        package_requirement=CECT,
+        license=license,
+        how_to_obtain=f"pip install {CECT}",
+    )
+
+
+RAW_FILES: tuple[RawFile, ...] = (
+    _cect_file("CElegansNeuronTables.xls", "e6e2d51cd6a056c6058ec163bf6020d1a43a0a8d48719f09dddd8687c3956d74", "MIT (cect)"),
+    _cect_file("NeuronConnect.xls", "b5e32612967ff277c91ba37463bd03a85678bd8e65a4861abc6516323b6ff5f3", "MIT (cect); data WormAtlas"),
+    _cect_file("witvliet_2020_7 adult.xlsx", "d0fd2dd32adbe5f04ce90a2e5b74c01c9a831876527b0a2b8bd5b94edc86b037", "MIT (cect)"),
+    _cect_file("witvliet_2020_8 adult.xlsx", "fdead89606257c1b26e57069fbe1de14c7696633b75b59b79e74c0bcc3497e62", "MIT (cect)"),
+    _cect_file("aconnectome_white_1986_whole.csv", "c8aac78756b71f6337629951e5f4211448e85d148f6db9b367b2cd0450bb403a", "MIT (cect)"),
+    _cect_file("white_1986_n2u.csv", "6b63f6c0281b7bbc3be75fa3962e26caa020ddf3756bfc8dd9aad6577655fc16", "MIT (cect)"),
+    _cect_file("white_1986_jsh.csv", "afe7a37a5bae62630a773b5e7815a408e3a72063caf0ed49ecc91e213077fb12", "MIT (cect)"),
+    _cect_file(
+        "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx",
+        "1f4fdbf84746b69b49a8da0816f52787860ce349b638dce37924ba80f90c70c9",
+        "MIT (cect); data Cook et al. 2019",
+    ),
+    RawFile(
+        name="white_1986_jse.csv",
+        sha256="a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
+        url=_WORM_GRAPH + "3f6c83a0/data/raw/white_1986_jse.csv",
+        mirror_path="celegans/worm-graph/white_1986_jse.csv",
+        license="MIT (worm-graph)",
+        how_to_obtain="worm-graph repository, data/raw/",
+    ),
+    RawFile(
+        name="funatlas.h5",
+        sha256="53a99055667b853e1d3d6be573ec2613d38c9f6989f302ec38ecd38dd50c7975",
+        url="https://files.pythonhosted.org/packages/source/w/wormneuroatlas/wormneuroatlas-0.0.7.3.tar.gz",
+        mirror_path="celegans/wormneuroatlas/funatlas.h5",
+        package="wormneuroatlas",
+        package_path="data/funatlas.h5",
+        package_requirement="wormneuroatlas==0.0.7.3",
+        license="GPL-3.0-or-later (wormneuroatlas)",
+        how_to_obtain="pip install 'neuropil[atlas]' (installs wormneuroatlas==0.0.7.3, GPL)",
+    ),
+    RawFile(
+        name="neuron_master_sheet.csv",
+        sha256="f3273b529c7542cf6b1d61b438d0e87526e32166b74d464fcaefe4700d87a558",
+        url=_WORM_GRAPH + "f1d6175e/data/raw/neuron_master_sheet.csv",
+        mirror_path="celegans/worm-graph/neuron_master_sheet.csv",
+        license="MIT (worm-graph)",
+        how_to_obtain="worm-graph repository, data/raw/",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ConnectomeSource:
+    """One published connectome annotation and how to read it."""
+
+    id: str
+    raw_file: str
+    reader: str  # name of the reader function in neuropil.pipelines.celegans_connectomes
+    weight: str  # what the weight column counts
+    citation: str
+
+
+_WHITE = "White JG, Southgate E, Thomson JN, Brenner S (1986) Phil Trans R Soc Lond B 314:1-340"
+_WITVLIET = "Witvliet D et al. (2021) Connectomes across development reveal principles of brain maturation. Nature 596:257-261"
+_VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
+
+CONNECTOMES: dict[str, ConnectomeSource] = {
+    source.id: source
+    for source in (
+        ConnectomeSource("openworm", "CElegansNeuronTables.xls", "read_openworm", "synapse count",
+                         "OpenWorm CElegansNeuronTables.xls, after " + _VARSHNEY),
+        ConnectomeSource("chklovskii", "NeuronConnect.xls", "read_chklovskii", "synapse count", _VARSHNEY),
+        ConnectomeSource("witvliet_7", "witvliet_2020_7 adult.xlsx", "read_edge_table", "synapse count", _WITVLIET),
+        ConnectomeSource("witvliet_8", "witvliet_2020_8 adult.xlsx", "read_edge_table", "synapse count", _WITVLIET),
+        ConnectomeSource("white_1986_whole", "aconnectome_white_1986_whole.csv", "read_edge_table", "synapse count", _WHITE),
+        ConnectomeSource("white_1986_n2u", "white_1986_n2u.csv", "read_edge_table", "synapse count", _WHITE),
+        ConnectomeSource("white_1986_jsh", "white_1986_jsh.csv", "read_edge_table", "synapse count", _WHITE),
+        ConnectomeSource("white_1986_jse", "white_1986_jse.csv", "read_edge_table", "synapse count", _WHITE),
+        ConnectomeSource("cook_2019", "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx", "read_cook",
+                         "EM section count",
+                         "Cook SJ et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. Nature 571:63-71"),
+        ConnectomeSource("randi_2023", "funatlas.h5", "read_funatlas", "mean dF/F of the responder (wt)",
+                         "Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of "
+                         "Caenorhabditis elegans. Nature 623:406-414"),
+    )
+}
+
+EDGE_TYPES = ("chemical", "electrical", "functional")
+NEURON_TYPES = ("sensory", "inter", "motor", "pharyngeal")
+
+SCHEMA = {
+    "neurons.parquet": {
+        "index": "int32: position on the canonical axis (0..299, labels sorted as Python sorts str)",
+        "label": "string: canonical neuron label (302 hermaphrodite neurons minus CANL/CANR)",
+        "class": "string: neuron class (e.g. ADA for ADAL/ADAR)",
+        "type": "string: sensory | inter | motor | pharyngeal (null if the master sheet is unavailable)",
+        "neurotransmitter": "string: as in the worm-graph master sheet",
+        "x": "float64: position (worm-graph master sheet)",
+        "y": "float64",
+        "z": "float64",
+    },
+    "edges.parquet": {
+        "connectome": "string: connectome id",
+        "pre_index": "int32", "post_index": "int32",
+        "pre": "string: canonical label", "post": "string: canonical label",
+        "type": "string: chemical | electrical | functional",
+        "weight": "float64: synapse count; EM section count for cook_2019; dF/F for randi_2023",
+        "pre_raw": "string: label as the source spells it", "post_raw": "string",
+        "q": "float64: randi_2023 q-value (null elsewhere)",
+        "polyadic_synapses": "float64: chklovskii synapses from Sp rows (null elsewhere)",
+    },
+    "partner_edges.parquet": {
+        "connectome": "string", "pre": "string", "post": "string",
+        "pre_kind": "string: neuron | muscle | other_cell", "post_kind": "string",
+        "type": "string", "weight": "float64",
+    },
+    "unmapped.parquet": {"connectome": "string", "raw_label": "string", "rows": "int64: source rows naming it"},
+    "consensus.parquet": {
+        "pre_index": "int32", "post_index": "int32", "pre": "string", "post": "string", "type": "string",
+        "n_reporting": "int32: connectomes with this edge",
+        "n_covering": "int32: connectomes whose annotated region covers both neurons",
+        "weight_mean": "float64: over the reporting connectomes, every value (not unique values)",
+        "weight_median": "float64", "weight_std": "float64 (ddof=0)",
+        "sources": "list<string>: reporting connectome ids",
+    },
+}
+
+SPEC = DatasetSpec(
+    id="celegans-connectomes",
+    version="1.0.0",
+    title="C. elegans connectomes (10 annotations + consensus)",
+    description=(
+        "Ten published C. elegans hermaphrodite connectome annotations (chemical, electrical and one "
+        "functional atlas) on one canonical 300-neuron axis, with a consensus table."
+    ),
+    license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",
+    citation="; ".join(dict.fromkeys(s.citation for s in CONNECTOMES.values())),
+    homepage="https://github.com/openworm/ConnectomeToolbox",
+    raw_files=RAW_FILES,
+    configs={"connectome": (*CONNECTOMES, "consensus")},
+    schema=SCHEMA,
+    required=tuple(r.name for r in RAW_FILES if r.package == "cect"),
+    card="celegans-connectomes.md",
+)

@@ -1,0 +1,28 @@
+"""Loaders: homogenized files -> PyTorch Geometric, Hugging Face, pandas and networkx objects.
+
+A loader never parses a raw file: it reads the Parquet tables a pipeline published.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from neuropil.datasets import get_spec
+from neuropil.errors import InvalidArgumentError, unknown_value
+
+FORMATS = ("pyg", "hf", "pandas", "networkx")
+LOADERS = {"celegans-connectomes": "neuropil.loaders.celegans_connectomes"}
+
+
+def load(dataset_id: str, *, format: str = "pyg", home: str | os.PathLike[str] | None = None, **config: Any) -> Any:  # noqa: A002
+    """Load ``dataset_id`` in ``format`` (one of ``pyg``, ``hf``, ``pandas``, ``networkx``).
+
+    ``config`` selects within the dataset, e.g. ``connectome="cook_2019"``; see ``neuropil info <id>``.
+    """
+    get_spec(dataset_id)
+    if format not in FORMATS:
+        raise InvalidArgumentError(unknown_value(format, "format", FORMATS))
+    module = importlib.import_module(LOADERS[dataset_id])
+    return getattr(module, f"to_{format}")(home=home, **config)

@@ -1,0 +1,365 @@
+"""C. elegans connectomes as PyG ``Data``/``HeteroData``, Hugging Face datasets, pandas and networkx.
+
+Every graph uses the canonical 300-neuron axis: node ``i`` is ``neurons.parquet`` row ``i`` in
+every connectome, so graphs of different connectomes can be compared position by position.
+
+=================  =====  ==========================================================  ==========
+graph              nodes  edges (directed, electrical expanded to both directions)    features
+=================  =====  ==========================================================  ==========
+``cook_2019``      300    chemical + electrical pairs, ``edge_attr`` = [electrical,     4 + K
+                          chemical] EM section counts
+any connectome     300    as above; ``functional=True`` adds a third column (dF/F)     4 + K
+=================  =====  ==========================================================  ==========
+
+Node features ``x``: one-hot neuron type (sensory, inter, motor, pharyngeal), then one-hot
+neurotransmitter (``data.neurotransmitter_names``, K categories of the master sheet). ``pos``: x, y, z.
+``y``: neuron type index (-1 where unknown). ``node_names``: canonical labels.
+
+Example::
+
+    >>> import neuropil
+    >>> data = neuropil.load("celegans-connectomes", connectome="cook_2019", format="pyg")  # doctest: +SKIP
+    >>> data.num_nodes, data.edge_attr.shape[1]                                            # doctest: +SKIP
+    (300, 2)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from neuropil import _store
+from neuropil.datasets.celegans_connectomes import CONNECTOMES, EDGE_TYPES, NEURON_TYPES, SPEC
+from neuropil.errors import InvalidArgumentError, unknown_value
+
+DEFAULT_CONNECTOME = "cook_2019"
+TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped")
+#: PyG edge_attr column order: electrical first, as the issue and the published baselines have it
+EDGE_ATTR_ORDER = ("electrical", "chemical", "functional")
+
+
+def _store_path(home: str | os.PathLike[str] | None) -> Path:
+    return _store.require_version(SPEC.id, SPEC.version, home)
+
+
+def _check_connectome(connectome: str) -> str:
+    valid = SPEC.configs["connectome"]
+    if connectome not in valid:
+        raise InvalidArgumentError(unknown_value(connectome, "connectome", valid))
+    return connectome
+
+
+def _read(path: Path, name: str, *, connectome: str | None = None) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    filters = [("connectome", "==", connectome)] if connectome is not None else None
+    return pq.read_table(path / f"{name}.parquet", filters=filters).to_pandas()
+
+
+def _ensure_available(path: Path, connectome: str) -> None:
+    if connectome == "consensus":
+        return
+    manifest = json.loads((path / _store.MANIFEST).read_text())
+    if connectome not in manifest.get("connectomes", []):
+        reason = manifest.get("missing_connectomes", {}).get(connectome, "not ingested")
+        from neuropil.errors import NotIngestedError
+
+        raise NotIngestedError(f"Connectome {connectome!r} was not ingested: {reason}")
+
+
+def edge_table(*, connectome: str = DEFAULT_CONNECTOME, home: str | os.PathLike[str] | None = None,
+               min_reporting: int = 1) -> pd.DataFrame:
+    """Edges of one connectome (or the consensus, weight = mean over reporting connectomes) as
+    ``pre_index, post_index, type, weight`` with electrical pairs stored once."""
+    path = _store_path(home)
+    _check_connectome(connectome)
+    _ensure_available(path, connectome)
+    if connectome == "consensus":
+        table = _read(path, "consensus")
+        table = table[table["n_reporting"] >= int(min_reporting)]
+        return table.rename(columns={"weight_mean": "weight"})
+    return _read(path, "edges", connectome=connectome)
+
+
+def to_pandas(*, connectome: str = DEFAULT_CONNECTOME, table: str = "edges", home: str | os.PathLike[str] | None = None,
+              min_reporting: int = 1) -> pd.DataFrame:
+    """One homogenized table: ``edges`` (of ``connectome``), ``neurons``, ``consensus``,
+    ``partner_edges`` (of ``connectome``) or ``unmapped``."""
+    if table not in TABLES:
+        raise InvalidArgumentError(unknown_value(table, "table", TABLES))
+    if table == "edges":
+        return edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
+    path = _store_path(home)
+    if table == "partner_edges":
+        return _read(path, table, connectome=_check_connectome(connectome))
+    return _read(path, table)
+
+
+def _directed(edges: pd.DataFrame, types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pre, post, type code) arrays with electrical pairs expanded to both directions."""
+    edges = edges[edges["type"].isin(types)]
+    pre = edges["pre_index"].to_numpy(dtype=np.int64)
+    post = edges["post_index"].to_numpy(dtype=np.int64)
+    kind = edges["type"].map({t: i for i, t in enumerate(types)}).to_numpy(dtype=np.int64)
+    weight = edges["weight"].to_numpy(dtype=np.float32)
+    mirror = (kind == types.index("electrical")) & (pre != post) if "electrical" in types else np.zeros_like(pre, bool)
+    pre = np.concatenate([pre, post[mirror]])
+    post = np.concatenate([post, edges["pre_index"].to_numpy(dtype=np.int64)[mirror]])
+    kind = np.concatenate([kind, kind[mirror]])
+    weight = np.concatenate([weight, weight[mirror]])
+    return np.stack([pre, post]), kind, weight
+
+
+def _edge_types(connectome: str, functional: bool) -> tuple[str, ...]:
+    if functional or connectome == "randi_2023":
+        return EDGE_ATTR_ORDER
+    return EDGE_ATTR_ORDER[:2]
+
+
+def _node_tensors(neurons: pd.DataFrame) -> dict[str, Any]:
+    import torch
+
+    type_index = neurons["type"].map({t: i for i, t in enumerate(NEURON_TYPES)})
+    y = torch.from_numpy(type_index.fillna(-1).to_numpy(dtype=np.int64, copy=True))
+    transmitters = sorted(neurons["neurotransmitter"].dropna().unique().tolist())
+    one_hot_type = np.zeros((len(neurons), len(NEURON_TYPES)), dtype=np.float32)
+    known = type_index.notna().to_numpy()
+    one_hot_type[np.flatnonzero(known), type_index[known].to_numpy(dtype=np.int64)] = 1.0
+    one_hot_nt = np.zeros((len(neurons), len(transmitters)), dtype=np.float32)
+    nt_index = neurons["neurotransmitter"].map({t: i for i, t in enumerate(transmitters)})
+    has_nt = nt_index.notna().to_numpy()
+    one_hot_nt[np.flatnonzero(has_nt), nt_index[has_nt].to_numpy(dtype=np.int64)] = 1.0
+    return {
+        "x": torch.from_numpy(np.concatenate([one_hot_type, one_hot_nt], axis=1)),
+        "pos": torch.from_numpy(neurons[["x", "y", "z"]].to_numpy(dtype=np.float32, copy=True)),
+        "y": y,
+        "node_names": neurons["label"].tolist(),
+        "neurotransmitter_names": transmitters,
+    }
+
+
+def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functional: bool = False,
+           min_reporting: int = 1, home: str | os.PathLike[str] | None = None) -> Any:
+    """One connectome as a PyG ``Data`` (``hetero=True``: ``HeteroData`` with one edge type per
+    synapse type). ``edge_attr`` columns: electrical, chemical (and functional when asked for or
+    for ``randi_2023``); ``edge_attr_names`` lists them."""
+    import torch
+    from torch_geometric.data import Data, HeteroData
+
+    edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
+    neurons = _read(_store_path(home), "neurons")
+    nodes = _node_tensors(neurons)
+    types = _edge_types(connectome, functional)
+    index, kind, weight = _directed(edges, types)
+    if hetero:
+        data = HeteroData()
+        for key, value in nodes.items():
+            data["neuron"][key] = value
+        data["neuron"].num_nodes = len(neurons)
+        for code, name in enumerate(types):
+            chosen = kind == code
+            data["neuron", name, "neuron"].edge_index = torch.from_numpy(np.ascontiguousarray(index[:, chosen]))
+            data["neuron", name, "neuron"].edge_weight = torch.from_numpy(weight[chosen])
+        data.connectome = connectome
+        return data
+    # one edge per ordered pair; a pair with several synapse types gets several non-zero columns
+    n = len(neurons)
+    key = index[0] * n + index[1]
+    unique_keys, slot = np.unique(key, return_inverse=True)
+    edge_attr = np.zeros((len(unique_keys), len(types)), dtype=np.float32)
+    np.add.at(edge_attr, (slot, kind), weight)
+    edge_index = np.stack([unique_keys // n, unique_keys % n])
+    return Data(edge_index=torch.from_numpy(edge_index), edge_attr=torch.from_numpy(edge_attr),
+                num_nodes=n, edge_attr_names=list(types), connectome=connectome, **nodes)
+
+
+def _hf_features() -> dict[str, Any]:
+    from datasets import ClassLabel, Features, Sequence, Value
+
+    neurons = Features({
+        "index": Value("int32"), "label": Value("string"), "class": Value("string"),
+        "type": ClassLabel(names=list(NEURON_TYPES)), "neurotransmitter": Value("string"),
+        "x": Value("float64"), "y": Value("float64"), "z": Value("float64"),
+    })
+    edges = Features({
+        "connectome": Value("string"), "pre_index": Value("int32"), "post_index": Value("int32"),
+        "pre": Value("string"), "post": Value("string"), "type": ClassLabel(names=list(EDGE_TYPES)),
+        "weight": Value("float64"), "pre_raw": Value("string"), "post_raw": Value("string"),
+        "q": Value("float64"), "polyadic_synapses": Value("float64"),
+    })
+    consensus = Features({
+        "pre_index": Value("int32"), "post_index": Value("int32"), "pre": Value("string"), "post": Value("string"),
+        "type": ClassLabel(names=list(EDGE_TYPES)), "n_reporting": Value("int32"), "n_covering": Value("int32"),
+        "weight_mean": Value("float64"), "weight_median": Value("float64"), "weight_std": Value("float64"),
+        "sources": Sequence(Value("string")),
+    })
+    return {"neurons": neurons, "edges": edges, "consensus": consensus}
+
+
+def to_hf(*, connectome: str = DEFAULT_CONNECTOME, home: str | os.PathLike[str] | None = None) -> Any:
+    """A ``datasets.DatasetDict`` with splits ``neurons`` and ``edges`` (or ``consensus``), typed
+    with real ``Features`` (``type`` columns are ``ClassLabel``)."""
+    from datasets import Dataset, DatasetDict
+
+    features = _hf_features()
+    path = _store_path(home)
+    neurons = _read(path, "neurons")
+    neurons["type"] = neurons["type"].map({t: i for i, t in enumerate(NEURON_TYPES)}).astype("Int64")
+    if connectome == "consensus":
+        name, table = "consensus", _read(path, "consensus")
+    else:
+        name, table = "edges", edge_table(connectome=connectome, home=home)
+    table = table.assign(type=table["type"].map({t: i for i, t in enumerate(EDGE_TYPES)}))
+    return DatasetDict({
+        "neurons": Dataset.from_pandas(neurons, features=features["neurons"], preserve_index=False),
+        name: Dataset.from_pandas(table, features=features[name], preserve_index=False),
+    })
+
+
+def to_networkx(*, connectome: str = DEFAULT_CONNECTOME, functional: bool = True, min_reporting: int = 1,
+                home: str | os.PathLike[str] | None = None) -> Any:
+    """A ``networkx.MultiDiGraph`` keyed by canonical label; one edge per (pre, post, type) with
+    ``weight`` and ``type`` attributes (key = type); electrical junctions in both directions."""
+    import networkx as nx
+
+    edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
+    neurons = _read(_store_path(home), "neurons")
+    graph = nx.MultiDiGraph(connectome=connectome)
+    for row in neurons.itertuples(index=False):
+        graph.add_node(row.label, index=int(row.index), cls=row[2], type=row.type,
+                       neurotransmitter=row.neurotransmitter, pos=(row.x, row.y, row.z))
+    types = EDGE_TYPES if functional else ("chemical", "electrical")
+    for row in edges[edges["type"].isin(types)].itertuples(index=False):
+        graph.add_edge(row.pre, row.post, key=row.type, type=row.type, weight=float(row.weight))
+        if row.type == "electrical" and row.pre != row.post:
+            graph.add_edge(row.post, row.pre, key=row.type, type=row.type, weight=float(row.weight))
+    return graph
+
+
+def _make_in_memory_dataset() -> type:
+    """Built lazily so that importing neuropil does not import torch_geometric."""
+    import hashlib
+
+    import torch
+    from torch_geometric.data import InMemoryDataset
+
+    class CElegansConnectomes(InMemoryDataset):
+        r"""The C. elegans connectomes as a PyG ``InMemoryDataset``: one graph per connectome, all on
+        the canonical 300-neuron axis.
+
+        Follows PyG's conventions: ``root`` (the neuropil home holding the ingested Parquet files;
+        ingested there on first use), ``transform``, ``pre_transform``, ``pre_filter``,
+        ``force_reload``. ``edge_attr`` always has the three columns [electrical, chemical,
+        functional] so that every graph collates. The processed file is written by us and its SHA-256 is checked before it
+        is read back with ``torch.load(weights_only=True)``.
+
+        **STATS:**
+
+        .. list-table::
+            :header-rows: 1
+
+            * - #graphs
+              - #nodes
+              - #edges (cook_2019)
+              - #features
+              - task
+            * - 10 (+ consensus)
+              - 300
+              - ~8,000
+              - 4 + K
+              - node classification (neuron type), link prediction
+        """
+
+        def __init__(self, root: str | os.PathLike[str], connectomes: tuple[str, ...] | None = None,
+                     transform: Callable | None = None, pre_transform: Callable | None = None,
+                     pre_filter: Callable | None = None, force_reload: bool = False) -> None:
+            self.connectomes = tuple(connectomes or CONNECTOMES)
+            for name in self.connectomes:
+                _check_connectome(name)
+            super().__init__(str(root), transform, pre_transform, pre_filter, force_reload=force_reload)
+            self._load_verified()
+
+        @property
+        def raw_dir(self) -> str:
+            return str(_store.version_path(SPEC.id, SPEC.version, self.root))
+
+        @property
+        def processed_dir(self) -> str:
+            return os.path.join(self.root, SPEC.id, "pyg")
+
+        @property
+        def raw_file_names(self) -> list[str]:
+            return ["manifest.json", "neurons.parquet", "edges.parquet", "consensus.parquet"]
+
+        @property
+        def processed_file_names(self) -> list[str]:
+            return [f"{self._key()}.pt"]
+
+        def _key(self) -> str:
+            manifest = _store.read_manifest(SPEC.id, SPEC.version, self.root) or {}
+            payload = json.dumps([manifest.get("fingerprint"), self.connectomes,
+                                  repr(self.pre_transform), repr(self.pre_filter)])
+            return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+        def download(self) -> None:
+            from neuropil.pipelines import ingest
+
+            ingest(SPEC.id, home=self.root)
+
+        def _process(self) -> None:
+            # PyG's own _process keeps pre_transform.pt and may torch.load it with weights_only=False;
+            # the pre_transform is part of our processed-file key instead.
+            path = Path(self.processed_paths[0])
+            if path.is_file() and path.with_suffix(".sha256").is_file() and not self.force_reload:
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.process()
+
+        def process(self) -> None:
+            graphs = [to_pyg(connectome=name, functional=True, home=self.root) for name in self.connectomes]
+            if self.pre_filter is not None:
+                graphs = [g for g in graphs if self.pre_filter(g)]
+            if self.pre_transform is not None:
+                graphs = [self.pre_transform(g) for g in graphs]
+            data, slices = self.collate(graphs)
+            payload = {"data": data.to_dict(), "slices": slices}
+            path = Path(self.processed_paths[0])
+            temporary = path.with_suffix(".tmp")
+            torch.save(payload, temporary)
+            digest = hashlib.sha256(temporary.read_bytes()).hexdigest()
+            os.replace(temporary, path)
+            path.with_suffix(".sha256").write_text(digest)
+
+        def _load_verified(self) -> None:
+            from torch_geometric.data import Data
+
+            from neuropil.errors import StoreCorruptedError
+
+            path = Path(self.processed_paths[0])
+            expected = path.with_suffix(".sha256").read_text().strip()
+            blob = path.read_bytes()
+            if hashlib.sha256(blob).hexdigest() != expected:
+                raise StoreCorruptedError(f"{path} does not match its recorded SHA-256; pass force_reload=True.")
+            import io
+
+            payload = torch.load(io.BytesIO(blob), weights_only=True)
+            self.data, self.slices = Data.from_dict(payload["data"]), payload["slices"]
+
+    return CElegansConnectomes
+
+
+_DATASET_CLASS: type | None = None
+
+
+def __getattr__(name: str) -> Any:
+    global _DATASET_CLASS
+    if name == "CElegansConnectomes":
+        if _DATASET_CLASS is None:
+            _DATASET_CLASS = _make_in_memory_dataset()
+        return _DATASET_CLASS
+    raise AttributeError(name)

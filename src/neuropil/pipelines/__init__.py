@@ -1,0 +1,97 @@
+"""Pipelines: raw files -> homogenized files, one module per source family.
+
+:func:`ingest` is the one driver: it resolves and verifies every declared raw file, skips the work
+when the published manifest already records the same code version, parameters and input hashes,
+and otherwise builds into a hidden folder that is published atomically under a per-dataset lock.
+A pipeline module supplies ``PIPELINE_VERSION``, ``parameters(**given) -> dict`` and
+``build(inputs, missing, parameters) -> (tables, manifest_extras)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from neuropil import _store
+from neuropil._fetch import locate
+from neuropil.datasets import get_spec
+from neuropil.errors import SourceUnavailableError
+
+logger = logging.getLogger(__name__)
+
+#: dataset id -> pipeline module
+PIPELINES = {"celegans-connectomes": "neuropil.pipelines.celegans_connectomes"}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    dataset_id: str
+    version: str
+    path: Path
+    status: str  # "built" or "up-to-date"
+    manifest: dict[str, Any]
+
+
+def pipeline_module(dataset_id: str) -> ModuleType:
+    get_spec(dataset_id)  # one error format for unknown ids
+    return importlib.import_module(PIPELINES[dataset_id])
+
+
+def ingest(
+    dataset_id: str,
+    *,
+    raw_dir: str | os.PathLike[str] | None = None,
+    home: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    progress: bool | None = None,
+    **parameters: Any,
+) -> IngestResult:
+    """Build (or confirm up to date) the homogenized files of one dataset; returns what happened."""
+    spec = get_spec(dataset_id)
+    module = pipeline_module(dataset_id)
+    params = module.parameters(**parameters)
+    with _store.ingest_lock(dataset_id, home):
+        _store.collect_garbage(dataset_id, home)
+        inputs: dict[str, Path] = {}
+        missing: dict[str, str] = {}
+        for raw in spec.raw_files:
+            try:
+                inputs[raw.name] = locate(raw, dataset_id, raw_dir=raw_dir, home=home, progress=progress)
+            except SourceUnavailableError as error:
+                if raw.name in spec.required:
+                    raise
+                missing[raw.name] = str(error)
+                logger.warning("optional source missing: %s", error)
+        hashes = {name: spec.raw_file(name).sha256 for name in inputs}
+        fingerprint = _store.fingerprint(module.PIPELINE_VERSION, params, hashes)
+        current = _store.read_manifest(dataset_id, spec.version, home)
+        if current is not None and current.get("fingerprint") == fingerprint and not force:
+            logger.info("%s %s is up to date", dataset_id, spec.version)
+            return IngestResult(dataset_id, spec.version, _store.version_path(dataset_id, spec.version, home),
+                                "up-to-date", current)
+        build = _store.Build(dataset_id, spec.version, home)
+        try:
+            tables, extras = module.build(inputs, missing, params)
+            for name, table in tables.items():
+                build.write_table(name, table)
+            manifest = {
+                "dataset": dataset_id,
+                "version": spec.version,
+                "pipeline": module.__name__,
+                "pipeline_version": module.PIPELINE_VERSION,
+                "parameters": params,
+                "fingerprint": fingerprint,
+                "inputs": {name: {"sha256": hashes[name], "path": str(path)} for name, path in inputs.items()},
+                "missing_sources": missing,
+                **extras,
+            }
+            path = build.publish(manifest)
+        except BaseException:
+            build.discard()  # also on KeyboardInterrupt: nothing partial stays behind
+            raise
+        return IngestResult(dataset_id, spec.version, path, "built", _store.read_manifest(dataset_id, spec.version, home) or {})

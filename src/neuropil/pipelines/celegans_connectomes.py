@@ -1,0 +1,460 @@
+"""Raw C. elegans connectome files -> homogenized tables on the canonical 300-neuron axis.
+
+Each ``read_*`` function reads one upstream layout, quirks included, and returns a *source table*:
+one row per source record with ``pre_raw, post_raw, type, weight`` (plus per-source extras). The
+:func:`homogenize` step maps every label through the one name table
+(:mod:`neuropil.pipelines.celegans_names`), splits neuron-neuron edges from edges to muscles and
+other cells, collapses electrical junctions to one row per unordered pair, counts every label it
+could not map, and builds the consensus table. Pure functions; :func:`ingest` does the I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from neuropil.errors import RawFormatError, UnmappedLabelError
+from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1.0.0"
+#: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
+DEFAULT_Q_THRESHOLD = 0.05
+
+SOURCE_COLUMNS = ["pre_raw", "post_raw", "type", "weight"]
+
+
+def _require_columns(table: pd.DataFrame, columns: list[str], path: Path, where: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise RawFormatError(
+            f"{path.name} ({where}) lacks column(s) {missing}; expected {columns}, found {list(table.columns)}."
+        )
+
+
+def _read_excel(path: Path, sheet_name: Any, **kwargs: Any) -> Any:
+    """Read spreadsheet sheets with one clear error for a file that is not a readable workbook."""
+    try:
+        return pd.read_excel(path, sheet_name=sheet_name, engine="calamine", **kwargs)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, EOFError) as error:
+        if isinstance(error, ValueError) and "Worksheet" in str(error) or "not found" in str(error):
+            raise RawFormatError(f"{path.name} has no sheet {sheet_name!r}: {error}") from error
+        raise RawFormatError(
+            f"{path.name} is not a readable spreadsheet (truncated or corrupted?): {type(error).__name__}: {error}"
+        ) from error
+    except Exception as error:  # calamine raises its own CalamineError for broken workbooks
+        raise RawFormatError(
+            f"{path.name} is not a readable spreadsheet (truncated or corrupted?): {type(error).__name__}: {error}"
+        ) from error
+
+
+def _numeric(values: pd.Series, path: Path, column: str) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = values[numbers.isna() & values.notna()]
+    if len(bad):
+        raise RawFormatError(f"{path.name}: column {column!r} has non-numeric value {bad.iloc[0]!r}; expected a number.")
+    return numbers.astype("float64")
+
+
+def read_openworm(path: Path) -> pd.DataFrame:
+    """OpenWorm ``CElegansNeuronTables.xls``: sheet ``Connectome`` (Send -> chemical, GapJunction ->
+    electrical) and sheet ``NeuronsToMuscle`` (chemical, neuron -> muscle)."""
+    sheets = _read_excel(path, ["Connectome", "NeuronsToMuscle"])
+    conn = sheets["Connectome"]
+    _require_columns(conn, ["Origin", "Target", "Type", "Number of Connections"], path, "sheet Connectome")
+    types = conn["Type"].astype(str).str.strip().map({"Send": "chemical", "GapJunction": "electrical"})
+    if types.isna().any():
+        bad = conn.loc[types.isna(), "Type"].iloc[0]
+        raise RawFormatError(f"{path.name}: unknown connection Type {bad!r}; expected 'Send' or 'GapJunction'.")
+    neurons = pd.DataFrame(
+        {"pre_raw": conn["Origin"], "post_raw": conn["Target"], "type": types,
+         "weight": _numeric(conn["Number of Connections"], path, "Number of Connections")}
+    )
+    muscle = sheets["NeuronsToMuscle"]
+    _require_columns(muscle, ["Neuron", "Muscle", "Number of Connections"], path, "sheet NeuronsToMuscle")
+    to_muscle = pd.DataFrame(
+        {"pre_raw": muscle["Neuron"], "post_raw": muscle["Muscle"], "type": "chemical",
+         "weight": _numeric(muscle["Number of Connections"], path, "Number of Connections")}
+    )
+    return pd.concat([neurons, to_muscle], ignore_index=True)
+
+
+#: WormAtlas' NeuronConnect.xls type codes (Varshney et al. 2011): S send, Sp send-polyadic,
+#: R receive, Rp receive-polyadic, EJ electrical junction, NMJ neuromuscular junction.
+CHKLOVSKII_CODES = frozenset({"S", "Sp", "R", "Rp", "EJ", "NMJ"})
+
+
+def read_chklovskii(path: Path) -> pd.DataFrame:
+    """Varshney et al. 2011 ``NeuronConnect.xls`` as WormAtlas describes it.
+
+    ``S``/``Sp`` rows give Neuron 1 -> Neuron 2 chemical synapses (monadic/polyadic); their sum is
+    the directed weight. ``R``/``Rp`` rows restate the same synapses from the receiving side
+    (Neuron 1 receives from Neuron 2): they are used only to cross-check, never counted twice; the
+    pairs where the two sides disagree are returned in ``attrs['receive_mismatches']``. ``EJ`` rows
+    are gap junctions, ``NMJ`` rows neuron -> body-wall-muscle synapses.
+    """
+    table = _read_excel(path, 0)
+    _require_columns(table, ["Neuron 1", "Neuron 2", "Type", "Nbr"], path, "first sheet")
+    code = table["Type"].astype(str).str.strip()
+    unknown = sorted(set(code) - CHKLOVSKII_CODES)
+    if unknown:
+        raise RawFormatError(f"{path.name}: unknown Type code(s) {unknown}; expected one of {sorted(CHKLOVSKII_CODES)}.")
+    n1 = table["Neuron 1"].astype(str).str.strip()
+    n2 = table["Neuron 2"].astype(str).str.strip()
+    nbr = _numeric(table["Nbr"], path, "Nbr")
+    send = pd.DataFrame({"pre_raw": n1, "post_raw": n2, "weight": nbr, "code": code})[code.isin(["S", "Sp"])]
+    send = send.assign(polyadic=np.where(send["code"] == "Sp", send["weight"], 0.0))
+    chemical = send.groupby(["pre_raw", "post_raw"], as_index=False, sort=False).agg(
+        weight=("weight", "sum"), polyadic_synapses=("polyadic", "sum"))
+    # cross-check on mapped labels: one receive row spells AVFL/AVFR in lower case
+    def canonical(labels: pd.Series) -> pd.Series:
+        return labels.map(lambda label: map_label(label).label)
+
+    sent = send.assign(pre=canonical(send["pre_raw"]), post=canonical(send["post_raw"]))
+    sent = sent.groupby(["pre", "post"], as_index=False)["weight"].sum()
+    receive = pd.DataFrame({"pre": canonical(n2), "post": canonical(n1), "weight": nbr})[code.isin(["R", "Rp"])]
+    received = receive.groupby(["pre", "post"], as_index=False)["weight"].sum()
+    check = sent.merge(received, on=["pre", "post"], how="outer", suffixes=("_send", "_receive"))
+    mismatches = check[check["weight_send"].fillna(0) != check["weight_receive"].fillna(0)]
+    chemical["type"] = "chemical"
+    other = pd.DataFrame({"pre_raw": n1, "post_raw": n2, "weight": nbr, "code": code})[code.isin(["EJ", "NMJ"])]
+    other = other.assign(type=np.where(other["code"] == "EJ", "electrical", "chemical")).drop(columns="code")
+    result = pd.concat([chemical, other], ignore_index=True)
+    result.attrs["receive_mismatches"] = mismatches.to_dict("records")
+    return result
+
+
+def read_edge_table(path: Path) -> pd.DataFrame:
+    """``pre, post, type, synapses`` tables: Witvliet 2020 xlsx, White 1986 whitespace-separated text."""
+    if path.suffix.lower() in {".xlsx", ".xls"}:
+        table = _read_excel(path, 0)
+    else:
+        try:
+            table = pd.read_csv(path, sep=r"\s+", engine="python", dtype=str)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise RawFormatError(f"{path.name} is not a whitespace-separated table: {error}") from error
+    _require_columns(table, ["pre", "post", "type", "synapses"], path, "header")
+    kind = table["type"].astype(str).str.strip().str.lower()
+    bad = sorted(set(kind) - {"chemical", "electrical"})
+    if bad:
+        raise RawFormatError(f"{path.name}: unknown type(s) {bad}; expected 'chemical' or 'electrical'.")
+    return pd.DataFrame({"pre_raw": table["pre"], "post_raw": table["post"], "type": kind,
+                         "weight": _numeric(table["synapses"], path, "synapses")})
+
+
+COOK_SHEETS = {"chemical": "hermaphrodite chemical", "electrical": "hermaphrodite gap jn symmetric"}
+
+
+def _cook_matrix(sheet: pd.DataFrame, path: Path, name: str) -> pd.DataFrame:
+    """Post labels in the third row, pre labels in the third column, values from the fourth
+    row/column on; the sheet repeats the labels in a last row and column, which we ignore."""
+    if sheet.shape[0] < 4 or sheet.shape[1] < 4:
+        raise RawFormatError(f"{path.name}: sheet {name!r} is {sheet.shape}, too small for an adjacency matrix.")
+    post = sheet.iloc[2, 3:]
+    pre = sheet.iloc[3:, 2]
+    post = post[post.notna()]
+    pre = pre[pre.notna()]
+    if post.empty or pre.empty:
+        raise RawFormatError(f"{path.name}: sheet {name!r} has no labels in its third row / third column.")
+    values = sheet.loc[pre.index, post.index]
+    stacked = values.stack().dropna()
+    stacked = stacked[stacked.astype(str).str.strip() != ""]
+    weights = pd.to_numeric(stacked, errors="coerce")
+    if weights.isna().any():
+        raise RawFormatError(f"{path.name}: sheet {name!r} has a non-numeric cell {stacked[weights.isna()].iloc[0]!r}.")
+    rows = stacked.index.get_level_values(0)
+    cols = stacked.index.get_level_values(1)
+    table = pd.DataFrame({"pre_raw": pre.loc[rows].to_numpy(), "post_raw": post.loc[cols].to_numpy(),
+                          "weight": weights.to_numpy(dtype="float64")})
+    table.attrs["covered_raw"] = sorted(set(pre.astype(str)) | set(post.astype(str)))
+    return table
+
+
+def read_cook(path: Path) -> pd.DataFrame:
+    """Cook et al. 2019 SI 5 (corrected July 2020): hermaphrodite chemical and symmetric gap-junction
+    adjacency matrices; weights are EM section counts."""
+    sheets = _read_excel(path, list(COOK_SHEETS.values()), header=None)
+    parts = []
+    covered: set[str] = set()
+    for kind, name in COOK_SHEETS.items():
+        part = _cook_matrix(sheets[name], path, name)
+        covered |= set(part.attrs["covered_raw"])
+        part["type"] = kind
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)[SOURCE_COLUMNS]
+    table.attrs["covered_raw"] = sorted(covered)  # the matrix axes, zero rows included
+    return table
+
+
+def read_funatlas(path: Path, *, q_threshold: float = DEFAULT_Q_THRESHOLD) -> pd.DataFrame:
+    """Randi et al. 2023 atlas (``funatlas.h5``): ``wt/dFF`` and ``wt/q`` indexed [responder, stimulated].
+    A functional edge stimulated -> responder where q < ``q_threshold``; weight = dF/F."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as handle:
+            missing = [k for k in ("neuron_ids", "wt/dFF", "wt/q") if k not in handle]
+            if missing:
+                raise RawFormatError(f"{path.name} lacks dataset(s) {missing}; expected neuron_ids, wt/dFF, wt/q.")
+            ids = [i.decode() if isinstance(i, bytes) else str(i) for i in handle["neuron_ids"][()]]
+            dff = np.asarray(handle["wt/dFF"][()], dtype="float64")
+            q = np.asarray(handle["wt/q"][()], dtype="float64")
+    except OSError as error:
+        raise RawFormatError(f"{path.name} is not a readable HDF5 file: {error}") from error
+    n = len(ids)
+    if dff.shape != (n, n) or q.shape != (n, n):
+        raise RawFormatError(f"{path.name}: wt/dFF {dff.shape} and wt/q {q.shape} must both be ({n}, {n}).")
+    responder, stimulated = np.nonzero(np.nan_to_num(q, nan=np.inf) < q_threshold)
+    keep = responder != stimulated  # the diagonal is the stimulated neuron itself, not propagation
+    responder, stimulated = responder[keep], stimulated[keep]
+    ids_array = np.asarray(ids, dtype=object)
+    table = pd.DataFrame({"pre_raw": ids_array[stimulated], "post_raw": ids_array[responder],
+                          "type": "functional", "weight": dff[responder, stimulated], "q": q[responder, stimulated]})
+    # the atlas covers a neuron when it has any measurement as responder or stimulated
+    measured = ~np.isnan(q)
+    table.attrs["covered_raw"] = sorted({ids[i] for i in range(n) if measured[i, :].any() or measured[:, i].any()})
+    return table
+
+
+READERS: dict[str, Callable[..., pd.DataFrame]] = {
+    "read_openworm": read_openworm,
+    "read_chklovskii": read_chklovskii,
+    "read_edge_table": read_edge_table,
+    "read_cook": read_cook,
+    "read_funatlas": read_funatlas,
+}
+
+
+NEURON_COLUMNS = ["index", "label", "class", "type", "neurotransmitter", "x", "y", "z"]
+MASTER_SHEET_COLUMNS = ["label", "class", "neurotransmitter", "type", "x", "y", "z"]
+
+
+def build_neurons(master_sheet: Path | None) -> pd.DataFrame:
+    """The canonical axis, with attributes from the worm-graph master sheet when it is available."""
+    neurons = pd.DataFrame({"index": np.arange(len(CANONICAL_LABELS), dtype="int32"), "label": list(CANONICAL_LABELS)})
+    if master_sheet is None:
+        for column in ["class", "type", "neurotransmitter"]:
+            neurons[column] = pd.Series([None] * len(neurons), dtype="string")
+        for column in ["x", "y", "z"]:
+            neurons[column] = np.nan
+        return neurons[NEURON_COLUMNS]
+    try:
+        sheet = pd.read_csv(master_sheet)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise RawFormatError(f"{master_sheet.name} is not a CSV table: {error}") from error
+    _require_columns(sheet, MASTER_SHEET_COLUMNS, master_sheet, "header")
+    mapped = sheet["label"].map(map_label)
+    off_axis = sheet.loc[[m.kind != "neuron" for m in mapped], "label"].tolist()
+    if off_axis:
+        raise RawFormatError(f"{master_sheet.name} names label(s) {off_axis} that are not canonical neurons.")
+    sheet = sheet.assign(label=[m.label for m in mapped])
+    missing = sorted(set(CANONICAL_LABELS) - set(sheet["label"]))
+    if missing:
+        raise RawFormatError(f"{master_sheet.name} lacks canonical neuron(s) {missing}.")
+    neurons = neurons.merge(sheet[MASTER_SHEET_COLUMNS], on="label", how="left", validate="one_to_one")
+    for column in ["class", "type", "neurotransmitter"]:
+        neurons[column] = neurons[column].astype("string")
+    return neurons[NEURON_COLUMNS]
+
+
+def _map_labels(table: pd.DataFrame) -> pd.DataFrame:
+    lookup = {raw: map_label(raw) for raw in pd.unique(pd.concat([table["pre_raw"], table["post_raw"]]))}
+    return table.assign(
+        pre_raw=table["pre_raw"].astype(str),
+        post_raw=table["post_raw"].astype(str),
+        pre=[lookup[r].label for r in table["pre_raw"]],
+        post=[lookup[r].label for r in table["post_raw"]],
+        pre_kind=[lookup[r].kind for r in table["pre_raw"]],
+        post_kind=[lookup[r].kind for r in table["post_raw"]],
+    )
+
+
+def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Chemical/functional: sum duplicate records of one ordered pair. Electrical: one row per
+    unordered pair; sources that list both orientations restate the same junctions, so the pair's
+    weight is the larger orientation. Returns the table and the count of pairs whose orientations
+    disagree."""
+    extras = [c for c in ("q", "polyadic_synapses") if c in edges.columns]
+    aggregations = {"weight": ("weight", "sum"), "pre_raw": ("pre_raw", "first"), "post_raw": ("post_raw", "first")}
+    aggregations.update({c: (c, "sum" if c == "polyadic_synapses" else "first") for c in extras})
+    directed = edges[edges["type"] != "electrical"]
+    directed = directed.groupby(["pre", "post", "type"], as_index=False, sort=False).agg(**aggregations)
+    electrical = edges[edges["type"] == "electrical"]
+    electrical = electrical.groupby(["pre", "post", "type"], as_index=False, sort=False).agg(**aggregations)
+    swap = electrical["pre"].map(LABEL_INDEX) > electrical["post"].map(LABEL_INDEX)
+    electrical.loc[swap, ["pre", "post", "pre_raw", "post_raw"]] = electrical.loc[
+        swap, ["post", "pre", "post_raw", "pre_raw"]].to_numpy()
+    spread = electrical.groupby(["pre", "post"])["weight"].agg(["min", "max"])
+    disagreeing = int((spread["min"] != spread["max"]).sum())
+    electrical = electrical.sort_values("weight", ascending=False, kind="stable").drop_duplicates(["pre", "post"])
+    return pd.concat([directed, electrical], ignore_index=True), disagreeing
+
+
+EDGE_COLUMNS = ["connectome", "pre_index", "post_index", "pre", "post", "type", "weight",
+                "pre_raw", "post_raw", "q", "polyadic_synapses"]
+PARTNER_COLUMNS = ["connectome", "pre", "post", "pre_kind", "post_kind", "type", "weight"]
+
+
+def homogenize(
+    sources: Mapping[str, pd.DataFrame], *, strict: bool = False
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]], dict[str, list[str]]]:
+    """Source tables (connectome id -> table) -> (tables, per-connectome stats, per-connectome coverage).
+
+    Neuron-neuron records become ``edges``; records with a muscle, other cell or off-axis neuron
+    become ``partner_edges``; labels no rule maps are listed in ``unmapped`` (their records stay in
+    ``partner_edges`` with kind ``unmapped``), or raise :class:`UnmappedLabelError` when ``strict``.
+    """
+    edge_parts, partner_parts, unmapped_parts = [], [], []
+    stats: dict[str, dict[str, Any]] = {}
+    coverage: dict[str, list[str]] = {}
+    for connectome, raw in sources.items():
+        meta = dict(raw.attrs)  # reader notes; cleared so pandas does not carry them into every result
+        raw = raw.copy()
+        raw.attrs = {}
+        table = _map_labels(raw)
+        unmapped_rows = table[(table["pre_kind"] == "unmapped") | (table["post_kind"] == "unmapped")]
+        unmapped_counts = pd.concat([
+            unmapped_rows.loc[unmapped_rows["pre_kind"] == "unmapped", "pre"],
+            unmapped_rows.loc[unmapped_rows["post_kind"] == "unmapped", "post"],
+        ]).value_counts()
+        if strict and len(unmapped_counts):
+            raise UnmappedLabelError(
+                f"{connectome}: {len(unmapped_counts)} label(s) match no rule of the name table: "
+                f"{sorted(unmapped_counts.index)[:10]}. Add a rule to neuropil.pipelines.celegans_names "
+                "or ingest without --strict to have them reported in the manifest."
+            )
+        unmapped_parts.append(pd.DataFrame({"connectome": connectome, "raw_label": unmapped_counts.index.astype(str),
+                                            "rows": unmapped_counts.to_numpy(dtype="int64")}))
+        is_neuron_pair = (table["pre_kind"] == "neuron") & (table["post_kind"] == "neuron")
+        partners = table[~is_neuron_pair]
+        partners = partners.groupby(["pre", "post", "pre_kind", "post_kind", "type"], as_index=False, sort=False)[
+            "weight"].sum()
+        partner_parts.append(partners.assign(connectome=connectome)[PARTNER_COLUMNS])
+        edges, disagreeing = _collapse(table[is_neuron_pair])
+        edges = edges.assign(connectome=connectome, pre_index=edges["pre"].map(LABEL_INDEX).astype("int32"),
+                             post_index=edges["post"].map(LABEL_INDEX).astype("int32"))
+        for column in ("q", "polyadic_synapses"):
+            if column not in edges.columns:
+                edges[column] = np.nan
+        edges = edges.sort_values(["type", "pre_index", "post_index"], kind="stable")[EDGE_COLUMNS]
+        edge_parts.append(edges)
+
+        covered_raw = meta.get("covered_raw")
+        labels = covered_raw if covered_raw is not None else pd.concat([raw["pre_raw"], raw["post_raw"]]).unique()
+        covered = sorted({m.label for m in map(map_label, labels) if m.kind == "neuron"}, key=LABEL_INDEX.__getitem__)
+        coverage[connectome] = covered
+        by_type = {kind: edges[edges["type"] == kind] for kind in ("chemical", "electrical", "functional")}
+        stats[connectome] = {
+            "neurons_with_edges": int(pd.unique(pd.concat([edges["pre_index"], edges["post_index"]])).size),
+            "chemical_pairs": int(len(by_type["chemical"])),
+            "chemical_synapses": float(by_type["chemical"]["weight"].sum()),
+            "electrical_pairs": int(len(by_type["electrical"])),
+            "electrical_junctions": float(by_type["electrical"]["weight"].sum()),
+            "functional_edges": int(len(by_type["functional"])),
+            "unmapped_labels": int(len(unmapped_counts)),
+            "covered_neurons": len(covered),
+            "partner_edges": int(len(partners)),
+            "self_loops": int((edges["pre_index"] == edges["post_index"]).sum()),
+            "electrical_orientation_disagreements": disagreeing,
+        }
+        if "receive_mismatches" in meta:
+            stats[connectome]["receive_side_mismatches"] = len(meta["receive_mismatches"])
+    edges = pd.concat(edge_parts, ignore_index=True)
+    tables = {
+        "edges": edges,
+        "partner_edges": pd.concat(partner_parts, ignore_index=True),
+        "unmapped": pd.concat(unmapped_parts, ignore_index=True),
+        "consensus": build_consensus(edges, coverage),
+    }
+    return tables, stats, coverage
+
+
+CONSENSUS_COLUMNS = ["pre_index", "post_index", "pre", "post", "type", "n_reporting", "n_covering",
+                     "weight_mean", "weight_median", "weight_std", "sources"]
+
+
+def build_consensus(edges: pd.DataFrame, coverage: Mapping[str, list[str]]) -> pd.DataFrame:
+    """Per ordered pair (unordered for electrical) and type: how many connectomes report the edge,
+    out of how many cover both neurons, and the mean / median / std over *every* reported weight."""
+    if edges.empty:
+        return pd.DataFrame(columns=CONSENSUS_COLUMNS)
+    ordered = edges.sort_values(["pre_index", "post_index", "type"], kind="stable")
+    grouped = ordered.groupby(["pre_index", "post_index", "type"], sort=False)
+    consensus = grouped.agg(
+        pre=("pre", "first"), post=("post", "first"), n_reporting=("connectome", "size"),
+        weight_mean=("weight", "mean"), weight_median=("weight", "median"),
+    ).reset_index()
+    consensus["weight_std"] = grouped["weight"].std(ddof=0).to_numpy()
+    # groups are contiguous in the sorted table, so the source lists are slices of one array
+    starts = np.cumsum(consensus["n_reporting"].to_numpy())[:-1]
+    consensus["sources"] = [list(part) for part in np.split(ordered["connectome"].to_numpy(dtype=object), starts)]
+    n = len(CANONICAL_LABELS)
+    n_covering = np.zeros(len(consensus), dtype="int32")
+    for kind in consensus["type"].unique():
+        rows = (consensus["type"] == kind).to_numpy()
+        pre = consensus.loc[rows, "pre_index"].to_numpy()
+        post = consensus.loc[rows, "post_index"].to_numpy()
+        for connectome in edges.loc[edges["type"] == kind, "connectome"].unique():
+            covered = np.zeros(n, dtype=bool)
+            covered[[LABEL_INDEX[label] for label in coverage[connectome]]] = True
+            n_covering[rows] += covered[pre] & covered[post]
+    consensus["n_covering"] = n_covering
+    consensus["n_reporting"] = consensus["n_reporting"].astype("int32")
+    return consensus[CONSENSUS_COLUMNS]
+
+
+def parameters(*, q_threshold: float = DEFAULT_Q_THRESHOLD, strict: bool = False) -> dict[str, Any]:
+    """Validated ingest parameters (they are part of the output's fingerprint)."""
+    from neuropil.errors import InvalidArgumentError
+
+    try:
+        q_threshold = float(q_threshold)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"q_threshold must be a number in (0, 1], got {q_threshold!r}.") from None
+    if not 0.0 < q_threshold <= 1.0:
+        raise InvalidArgumentError(f"q_threshold must be in (0, 1], got {q_threshold!r}.")
+    return {"q_threshold": q_threshold, "strict": bool(strict)}
+
+
+def build(
+    inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mapping[str, Any]
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Read every available source, homogenize, and return the output tables and manifest extras."""
+    from neuropil.datasets.celegans_connectomes import CONNECTOMES
+
+    sources: dict[str, pd.DataFrame] = {}
+    missing_connectomes: dict[str, str] = {}
+    for connectome, source in CONNECTOMES.items():
+        if source.raw_file not in inputs:
+            missing_connectomes[connectome] = missing.get(source.raw_file, "source not declared")
+            continue
+        reader = READERS[source.reader]
+        path = inputs[source.raw_file]
+        sources[connectome] = (
+            reader(path, q_threshold=params["q_threshold"]) if source.reader == "read_funatlas" else reader(path)
+        )
+        logger.info("read %s: %d records", connectome, len(sources[connectome]))
+    tables, stats, coverage = homogenize(sources, strict=params["strict"])
+    neurons = build_neurons(inputs.get("neuron_master_sheet.csv"))
+    outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()}}
+    unmapped = {
+        connectome: dict(zip(group["raw_label"], group["rows"].astype(int)))
+        for connectome, group in tables["unmapped"].groupby("connectome")
+    }
+    extras = {
+        "connectomes": list(sources),
+        "missing_connectomes": missing_connectomes,
+        "neuron_attributes": "worm-graph master sheet" if "neuron_master_sheet.csv" in inputs else "unavailable",
+        "stats": stats,
+        "unmapped": unmapped,
+        "coverage_counts": {c: len(v) for c, v in coverage.items()},
+    }
+    return outputs, extras
