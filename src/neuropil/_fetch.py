@@ -1,7 +1,7 @@
 """Raw files: each declared with its original URL and SHA-256, verified before any use.
 
-A raw file is looked for, in order, in the installed package that ships it (``importlib.resources``),
-in the mirror folder (``--raw-dir`` / ``$NEUROPIL_RAW_DIR``), in the download cache
+A raw file is looked for, in order, in the mirror folder (``--raw-dir`` / ``$NEUROPIL_RAW_DIR``), in
+the installed package that ships it (``importlib.resources``), in the download cache
 (``<home>/raw/<dataset>/``), and only then downloaded: to a temporary file next to the target,
 verified, then renamed into place (pooch's habit). Nothing is ever prompted for.
 """
@@ -109,11 +109,12 @@ def locate(
     Raises :class:`ChecksumError` if a local copy exists but does not match, and
     :class:`SourceUnavailableError` if no route reaches the file.
     """
+    # an explicit mirror wins over the installed package: the user said "use these files"
+    for candidate in _mirror_candidates(raw, get_raw_dir(raw_dir)):
+        return verify(candidate.resolve(), raw)
     package_copy = _package_candidate(raw)
     if package_copy is not None:
         return verify(package_copy, raw)
-    for candidate in _mirror_candidates(raw, get_raw_dir(raw_dir)):
-        return verify(candidate, raw)
     cached = cache_path(raw, dataset_id, home)
     if cached.is_file():
         return verify(cached, raw)

@@ -106,7 +106,8 @@ def _directed(edges: pd.DataFrame, types: tuple[str, ...]) -> tuple[np.ndarray, 
     pre = edges["pre_index"].to_numpy(dtype=np.int64)
     post = edges["post_index"].to_numpy(dtype=np.int64)
     kind = edges["type"].map({t: i for i, t in enumerate(types)}).to_numpy(dtype=np.int64)
-    weight = edges["weight"].to_numpy(dtype=np.float32)
+    # a missing weight (one atlas pair has q but no dF/F) is 0 in a tensor: NaN would poison a model
+    weight = np.nan_to_num(edges["weight"].to_numpy(dtype=np.float32), nan=0.0)
     mirror = (kind == types.index("electrical")) & (pre != post) if "electrical" in types else np.zeros_like(pre, bool)
     pre = np.concatenate([pre, post[mirror]])
     post = np.concatenate([post, edges["pre_index"].to_numpy(dtype=np.int64)[mirror]])

@@ -283,12 +283,21 @@ def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     weight is the larger orientation. Returns the table and the count of pairs whose orientations
     disagree."""
     extras = [c for c in ("q", "polyadic_synapses") if c in edges.columns]
-    aggregations = {"weight": ("weight", "sum"), "pre_raw": ("pre_raw", "first"), "post_raw": ("post_raw", "first")}
-    aggregations.update({c: (c, "sum" if c == "polyadic_synapses" else "first") for c in extras})
-    directed = edges[edges["type"] != "electrical"]
-    directed = directed.groupby(["pre", "post", "type"], as_index=False, sort=False).agg(**aggregations)
-    electrical = edges[edges["type"] == "electrical"]
-    electrical = electrical.groupby(["pre", "post", "type"], as_index=False, sort=False).agg(**aggregations)
+    aggregations = {"pre_raw": ("pre_raw", "first"), "post_raw": ("post_raw", "first")}
+    aggregations.update({c: (c, "first") for c in extras if c != "polyadic_synapses"})
+
+    def combine(records: pd.DataFrame) -> pd.DataFrame:
+        grouped = records.groupby(["pre", "post", "type"], sort=False)
+        combined = grouped.agg(**aggregations)
+        # min_count=1: a record without a value (the atlas' one significant pair with no dF/F)
+        # stays missing instead of becoming 0
+        combined["weight"] = grouped["weight"].sum(min_count=1)
+        if "polyadic_synapses" in extras:
+            combined["polyadic_synapses"] = grouped["polyadic_synapses"].sum(min_count=1)
+        return combined.reset_index()
+
+    directed = combine(edges[edges["type"] != "electrical"])
+    electrical = combine(edges[edges["type"] == "electrical"])
     swap = electrical["pre"].map(LABEL_INDEX) > electrical["post"].map(LABEL_INDEX)
     electrical.loc[swap, ["pre", "post", "pre_raw", "post_raw"]] = electrical.loc[
         swap, ["post", "pre", "post_raw", "pre_raw"]].to_numpy()
@@ -336,7 +345,7 @@ def homogenize(
         is_neuron_pair = (table["pre_kind"] == "neuron") & (table["post_kind"] == "neuron")
         partners = table[~is_neuron_pair]
         partners = partners.groupby(["pre", "post", "pre_kind", "post_kind", "type"], as_index=False, sort=False)[
-            "weight"].sum()
+            "weight"].sum(min_count=1)
         partner_parts.append(partners.assign(connectome=connectome)[PARTNER_COLUMNS])
         edges, disagreeing = _collapse(table[is_neuron_pair])
         edges = edges.assign(connectome=connectome, pre_index=edges["pre"].map(LABEL_INDEX).astype("int32"),

@@ -1,0 +1,65 @@
+"""Test set-up: every test gets its own neuropil home, downloads are off, nothing is prompted.
+
+Real upstream files live in ``../shared/data`` (or ``$NEUROPIL_TEST_DATA``). Tests that need them
+use the ``shared_data`` fixture: on a user's machine without that folder they skip with the reason;
+in CI (``CI`` set) a missing folder fails the test instead, because a skip there would hide a gap.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("NEUROPIL_TEST_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real upstream files; skip (locally) or fail (CI) when absent."""
+    if not (SHARED_DATA / "MANIFEST.md").is_file():
+        message = f"real upstream data not found at {SHARED_DATA} (set NEUROPIL_TEST_DATA to its folder)"
+        if _in_ci():
+            pytest.fail("CI must run the real-data tests: " + message)
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "neuropil-home"
+    monkeypatch.setenv("NEUROPIL_HOME", str(home))
+    monkeypatch.setenv("NEUROPIL_OFFLINE", "1")
+    monkeypatch.setenv("NEUROPIL_QUIET", "1")
+    monkeypatch.delenv("NEUROPIL_RAW_DIR", raising=False)
+    import neuropil
+
+    neuropil.set_home(None)
+    return home
+
+
+@pytest.fixture(scope="session")
+def ingested_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full ingest of celegans-connectomes from the real files, shared by read-only tests."""
+    if not (SHARED_DATA / "MANIFEST.md").is_file():
+        if _in_ci():
+            pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
+        pytest.skip(f"real upstream data not found at {SHARED_DATA}")
+    from neuropil.pipelines import ingest
+
+    home = tmp_path_factory.mktemp("ingested")
+    previous = os.environ.get("NEUROPIL_OFFLINE")
+    os.environ["NEUROPIL_OFFLINE"] = "1"
+    try:
+        ingest("celegans-connectomes", raw_dir=SHARED_DATA, home=home, progress=False)
+    finally:
+        if previous is None:
+            os.environ.pop("NEUROPIL_OFFLINE", None)
+        else:
+            os.environ["NEUROPIL_OFFLINE"] = previous
+    return home

@@ -1,0 +1,456 @@
+"""Per-connectome stats and the consensus table, re-derived from the raw files by an independent route.
+
+Nothing here imports neuropil's readers or its name table: the raw files are parsed with xlrd (.xls),
+openpyxl (.xlsx), ``str.split`` (whitespace tables) and h5py + plain Python loops (funatlas.h5), the
+labels go through a small normaliser written from the documented rules of
+``neuropil.pipelines.celegans_names``, and every count is built from plain dicts and sets. The
+package is then asked, through its real CLI (``neuropil info --json``) and its published
+``consensus.parquet``, and the two routes must agree.
+
+Derived values on the real files (cect 0.3.5, worm-graph, wormneuroatlas 0.0.7.3):
+
+==================  =======  ==========  ==========  ==========  ==========
+connectome          neurons  chem pairs  chem syn.   elec pairs  functional
+==================  =======  ==========  ==========  ==========  ==========
+openworm            299      2279        6465        557         0
+chklovskii          279      2194        6394        517         0
+witvliet_7          180      1944        6587        267         0
+witvliet_8          180      1933        7099        304         0
+white_1986_whole    299      2266        6509        569         0
+white_1986_n2u      180      1414        3740        264         0
+white_1986_jsh      178      1291        3702        286         0
+white_1986_jse      34       94          261         0           0
+cook_2019           300      3707        20905       1101        0
+randi_2023          178      0           0           0           1151
+==================  =======  ==========  ==========  ==========  ==========
+
+(the table documents what the test derives; the assertions below never use it)
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import math
+import random
+import re
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+CONNECTOME_IDS = (
+    "openworm", "chklovskii", "witvliet_7", "witvliet_8", "white_1986_whole", "white_1986_n2u",
+    "white_1986_jsh", "white_1986_jse", "cook_2019", "randi_2023",
+)
+STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",
+         "unmapped_labels")
+Q_THRESHOLD = 0.05
+COOK_FILE = "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx"
+
+
+# ------------------------------------------------------------------ label normalisation (documented rules)
+
+@functools.lru_cache(maxsize=None)
+def _canonical(shared_data: Path) -> frozenset[str]:
+    path = shared_data / "celegans" / "worm-graph" / "neuron_labels_generated.txt"
+    labels = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    assert len(labels) == 300 and len(set(labels)) == 300, "the canonical axis must hold 300 distinct labels"
+    return frozenset(labels)
+
+
+_FUNCTIONAL_NAMES = {"AWCON": "AWCR", "AWCOFF": "AWCL", "AWCOF": "AWCL"}
+_PADDED_CORD = ("AS", "DA", "DB", "DD", "VA", "VB", "VC", "VD")
+
+
+def _normalise(raw: object, canonical: frozenset[str]) -> str | None:
+    """Canonical neuron label for ``raw``, or None when it is not a neuron of the axis."""
+    text = str(raw).strip()
+    text = _FUNCTIONAL_NAMES.get(text, text)
+    for prefix in _PADDED_CORD:
+        digits = text[len(prefix):]
+        if text.startswith(prefix) and digits.isdigit() and digits.startswith("0"):
+            text = prefix + str(int(digits))
+            break
+    if text in canonical:
+        return text
+    if text == text.lower() and text.upper() in canonical:
+        return text.upper()
+    return None
+
+
+# what the name table documents as non-neuron partners (off-axis neurons, muscles, glia, end organs)
+_NON_NEURON_EXACT = {"CANL", "CANR", "NMJ", "LegacyBodyWallMuscles", "MVULVA", "MANAL", "bm", "hyp", "int",
+                     "exc_cell", "exc_gl", "hmc"}
+_NON_NEURON_PREFIX = ("BWM", "dBWM", "vBWM", "CEPsh", "GLR", "mu_")
+_NON_NEURON_LETTER_DIGIT = re.compile(r"(pm|vm|um|mc|e|g|MDL|MDR|MVL|MVR)\d")
+
+
+def _is_known_non_neuron(raw: object) -> bool:
+    text = str(raw).strip()
+    return (text in _NON_NEURON_EXACT or text.startswith(_NON_NEURON_PREFIX)
+            or _NON_NEURON_LETTER_DIGIT.match(text) is not None)
+
+
+# ------------------------------------------------------------------ raw readers (independent route)
+
+def _cect(name: str) -> Path:
+    return Path(str(importlib.resources.files("cect") / "data" / name))
+
+
+def _xls_rows(path: Path, sheet: str | int) -> list[dict[str, object]]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(path))
+    table = book.sheet_by_name(sheet) if isinstance(sheet, str) else book.sheet_by_index(sheet)
+    header = [str(h).strip() for h in table.row_values(0)]
+    return [dict(zip(header, table.row_values(i))) for i in range(1, table.nrows)]
+
+
+def _read_openworm(path: Path) -> tuple[list[tuple], list[object]]:
+    kinds = {"Send": "chemical", "GapJunction": "electrical"}
+    records = [(row["Origin"], row["Target"], kinds[str(row["Type"]).strip()], float(row["Number of Connections"]))
+               for row in _xls_rows(path, "Connectome")]
+    muscle = _xls_rows(path, "NeuronsToMuscle")
+    return records, [row["Neuron"] for row in muscle] + [row["Muscle"] for row in muscle]
+
+
+def _read_chklovskii(path: Path) -> tuple[list[tuple], list[object], list[tuple]]:
+    """S and Sp rows are Neuron 1 -> Neuron 2 chemical synapses; R/Rp (the receiving side) are kept
+    apart, only for the cross-check; EJ electrical; NMJ rows name a muscle endpoint."""
+    records, receive, partner_labels = [], [], []
+    for row in _xls_rows(path, 0):
+        code = str(row["Type"]).strip()
+        one, two, count = row["Neuron 1"], row["Neuron 2"], float(row["Nbr"])
+        if code in ("S", "Sp"):
+            records.append((one, two, "chemical", count))
+        elif code == "EJ":
+            records.append((one, two, "electrical", count))
+        elif code in ("R", "Rp"):
+            receive.append((two, one, count))  # Neuron 1 receives from Neuron 2
+        elif code == "NMJ":
+            partner_labels += [one, two]
+        else:
+            raise AssertionError(f"unexpected NeuronConnect code {code!r}")
+    return records, partner_labels, receive
+
+
+def _read_witvliet(path: Path) -> list[tuple]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = [str(h).strip() for h in rows[0]]
+    assert header[:4] == ["pre", "post", "type", "synapses"], header
+    return [(r[0], r[1], str(r[2]).strip().lower(), float(r[3])) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def _read_whitespace_table(path: Path) -> list[tuple]:
+    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    assert lines[0] == ["pre", "post", "type", "synapses"], lines[0]
+    assert all(len(fields) == 4 for fields in lines), "every record must have 4 fields"
+    return [(pre, post, kind.lower(), float(count)) for pre, post, kind, count in lines[1:]]
+
+
+def _read_cook(path: Path) -> list[tuple]:
+    """Post labels in the third row, pre labels in the third column, values from the fourth row/column;
+    the trailing label row (no pre label) and column (no post label) fall out by themselves."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
+    records = []
+    try:
+        for kind, sheet in (("chemical", "hermaphrodite chemical"), ("electrical", "hermaphrodite gap jn symmetric")):
+            rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
+            post_labels = {j: v for j, v in enumerate(rows[2]) if j >= 3 and v is not None}
+            for row in rows[3:]:
+                pre = row[2] if len(row) > 2 else None
+                if pre is None:
+                    continue
+                for j, post in post_labels.items():
+                    value = row[j] if j < len(row) else None
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
+                    records.append((pre, post, kind, float(value)))
+    finally:
+        book.close()
+    return records
+
+
+def _read_funatlas(path: Path) -> tuple[list[tuple], list[str]]:
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "r") as handle:
+        ids = [raw.decode() for raw in handle["neuron_ids"][()]]
+        q = np.asarray(handle["wt/q"][()]).tolist()
+        dff = np.asarray(handle["wt/dFF"][()]).tolist()
+    records = []
+    for responder in range(len(ids)):
+        for stimulated in range(len(ids)):
+            value = q[responder][stimulated]
+            if responder != stimulated and value == value and value < Q_THRESHOLD:  # value == value: not NaN
+                records.append((ids[stimulated], ids[responder], "functional", float(dff[responder][stimulated])))
+    return records, ids
+
+
+@functools.lru_cache(maxsize=None)
+def _raw(shared_data: Path) -> dict[str, dict]:
+    """connectome -> {'records': [(pre_raw, post_raw, type, weight)], 'partner_labels': [...], ...}."""
+    worm_graph = shared_data / "celegans" / "worm-graph"
+    out: dict[str, dict] = {}
+    records, partners = _read_openworm(_cect("CElegansNeuronTables.xls"))
+    out["openworm"] = {"records": records, "partner_labels": partners}
+    records, partners, receive = _read_chklovskii(_cect("NeuronConnect.xls"))
+    out["chklovskii"] = {"records": records, "partner_labels": partners, "receive": receive}
+    out["witvliet_7"] = {"records": _read_witvliet(_cect("witvliet_2020_7 adult.xlsx"))}
+    out["witvliet_8"] = {"records": _read_witvliet(_cect("witvliet_2020_8 adult.xlsx"))}
+    out["white_1986_whole"] = {"records": _read_whitespace_table(_cect("aconnectome_white_1986_whole.csv"))}
+    out["white_1986_n2u"] = {"records": _read_whitespace_table(_cect("white_1986_n2u.csv"))}
+    out["white_1986_jsh"] = {"records": _read_whitespace_table(_cect("white_1986_jsh.csv"))}
+    out["white_1986_jse"] = {"records": _read_whitespace_table(worm_graph / "white_1986_jse.csv")}
+    out["cook_2019"] = {"records": _read_cook(_cect(COOK_FILE))}
+    records, ids = _read_funatlas(shared_data / "celegans" / "wormneuroatlas" / "funatlas.h5")
+    out["randi_2023"] = {"records": records, "ids": ids}
+    for connectome, part in out.items():
+        kinds = {kind for _, _, kind, _ in part["records"]}
+        assert kinds <= {"chemical", "electrical", "functional"}, (connectome, kinds)
+    return out
+
+
+# ------------------------------------------------------------------ independent derivation
+
+@functools.lru_cache(maxsize=None)
+def _derived(shared_data: Path) -> dict[str, dict]:
+    """Per connectome: stats, and edge weights keyed as the consensus table keys them."""
+    canonical = _canonical(shared_data)
+    result = {}
+    for connectome, part in _raw(shared_data).items():
+        chemical: dict[tuple[str, str], float] = defaultdict(float)
+        functional: dict[tuple[str, str], float] = defaultdict(float)
+        orientations: dict[tuple[str, str], dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
+        neurons: set[str] = set()
+        unmapped: set[str] = set()
+        for pre_raw, post_raw, kind, weight in part["records"]:
+            pre, post = _normalise(pre_raw, canonical), _normalise(post_raw, canonical)
+            for raw, label in ((pre_raw, pre), (post_raw, post)):
+                if label is None and not _is_known_non_neuron(raw):
+                    unmapped.add(str(raw).strip())
+            if pre is None or post is None:
+                continue
+            neurons |= {pre, post}
+            if kind == "chemical":
+                chemical[(pre, post)] += weight
+            elif kind == "functional":
+                functional[(pre, post)] += weight
+            else:
+                orientations[tuple(sorted((pre, post)))][(pre, post)] += weight
+        for raw in part.get("partner_labels", []):
+            if _normalise(raw, canonical) is None and not _is_known_non_neuron(raw):
+                unmapped.add(str(raw).strip())
+        # one electrical pair per unordered pair; both orientations restate the same junctions -> max
+        electrical = {pair: max(by_side.values()) for pair, by_side in orientations.items()}
+        result[connectome] = {
+            "stats": {
+                "neurons_with_edges": len(neurons),
+                "chemical_pairs": len(chemical),
+                "chemical_synapses": float(sum(chemical.values())),
+                "electrical_pairs": len(electrical),
+                "functional_edges": len(functional),
+                "unmapped_labels": len(unmapped),
+            },
+            "unmapped": sorted(unmapped),
+            "weights": {
+                **{(pre, post, "chemical"): w for (pre, post), w in chemical.items()},
+                **{(pre, post, "electrical"): w for (pre, post), w in electrical.items()},
+                **{(pre, post, "functional"): w for (pre, post), w in functional.items()},
+            },
+        }
+    return result
+
+
+def _reported(shared_data: Path) -> dict[tuple[str, str, str], dict[str, float]]:
+    """(pre, post, type) -> {connectome: weight}, electrical keys ordered as labels sort."""
+    reported: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    for connectome, derived in _derived(shared_data).items():
+        for key, weight in derived["weights"].items():
+            reported[key][connectome] = weight
+    return reported
+
+
+# ------------------------------------------------------------------ the package's side
+
+def _cli_info(home: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    from neuropil.cli import main
+
+    capsys.readouterr()
+    assert main(["info", "celegans-connectomes", "--json", "--home", str(home)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@functools.lru_cache(maxsize=None)
+def _consensus_rows(home: Path) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    path = home / "celegans-connectomes" / "1.0.0" / "consensus.parquet"
+    return pq.read_table(path).to_pylist()
+
+
+# ------------------------------------------------------------------ tests
+
+def test_cli_lists_all_ten_connectomes(ingested_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    info = _cli_info(ingested_home, capsys)
+    assert info["ingested"] is True
+    assert sorted(info["connectomes"]) == sorted(CONNECTOME_IDS)
+    assert sorted(info["stats"]) == sorted(CONNECTOME_IDS)
+
+
+@pytest.mark.parametrize("connectome", CONNECTOME_IDS)
+def test_stats_match_independent_derivation(
+    connectome: str, shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = _derived(shared_data)[connectome]["stats"]
+    # the derivation must have found something: a reader that silently returns nothing would agree with
+    # a package that does the same
+    assert expected["neurons_with_edges"] > 0
+    assert expected["chemical_pairs"] + expected["electrical_pairs"] + expected["functional_edges"] > 0
+    got = _cli_info(ingested_home, capsys)["stats"][connectome]
+    assert {name: got[name] for name in STATS} == expected
+
+
+def test_every_label_of_the_real_files_is_mapped(
+    shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    derived = _derived(shared_data)
+    assert {c: derived[c]["unmapped"] for c in CONNECTOME_IDS} == {c: [] for c in CONNECTOME_IDS}
+    info = _cli_info(ingested_home, capsys)
+    assert {c: info["stats"][c]["unmapped_labels"] for c in CONNECTOME_IDS} == {c: 0 for c in CONNECTOME_IDS}
+    assert info["unmapped"] == {}
+
+
+def test_funatlas_ids_cover_the_axis_one_to_one(shared_data: Path) -> None:
+    canonical = _canonical(shared_data)
+    ids = _raw(shared_data)["randi_2023"]["ids"]
+    mapped = [_normalise(i, canonical) for i in ids]
+    assert None not in mapped
+    assert sorted(mapped) == sorted(canonical)  # AWCOF/AWCON become AWCL/AWCR, nothing collides
+
+
+def test_cook_zero_padded_cord_neurons_are_kept(shared_data: Path) -> None:
+    """The published homogenizer dropped Cook's DA01-style labels; all 300 neurons must have edges."""
+    canonical = _canonical(shared_data)
+    records = _raw(shared_data)["cook_2019"]["records"]
+    padded = {str(r).strip() for pre, post, _, _ in records for r in (pre, post) if re.match(r"^[A-Z]{2}0\d", str(r))}
+    assert padded, "Cook 2019 is expected to zero-pad ventral-cord labels"
+    assert all(_normalise(label, canonical) for label in padded)
+    assert _derived(shared_data)["cook_2019"]["stats"]["neurons_with_edges"] == 300
+
+
+def test_chklovskii_receive_side_agrees(
+    shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    canonical = _canonical(shared_data)
+    received: dict[tuple[str, str], float] = defaultdict(float)
+    for pre_raw, post_raw, count in _raw(shared_data)["chklovskii"]["receive"]:
+        pre, post = _normalise(pre_raw, canonical), _normalise(post_raw, canonical)
+        if pre and post:
+            received[(pre, post)] += count
+    sent = {(pre, post): w for (pre, post, kind), w in _derived(shared_data)["chklovskii"]["weights"].items()
+            if kind == "chemical"}
+    mismatches = {pair for pair in set(sent) | set(received) if sent.get(pair, 0.0) != received.get(pair, 0.0)}
+    info = _cli_info(ingested_home, capsys)
+    assert info["stats"]["chklovskii"]["receive_side_mismatches"] == len(mismatches)
+    # the receive rows are the same synapses: had they been added, the total would double
+    assert sum(received.values()) == pytest.approx(_derived(shared_data)["chklovskii"]["stats"]["chemical_synapses"])
+
+
+def _has_nan(by_connectome: dict[str, float]) -> bool:
+    return any(math.isnan(w) for w in by_connectome.values())
+
+
+def _check_consensus_row(row: dict, by_connectome: dict[str, float]) -> None:
+    values = list(by_connectome.values())
+    key = (row["pre"], row["post"], row["type"])
+    assert row["n_reporting"] == len(values), key
+    assert sorted(row["sources"]) == sorted(by_connectome), key
+    if _has_nan(by_connectome):  # see test_missing_dff_is_not_turned_into_zero
+        return
+    assert row["weight_mean"] == pytest.approx(statistics.fmean(values)), key
+    assert row["weight_median"] == pytest.approx(statistics.median(values)), key
+    assert row["weight_std"] == pytest.approx(statistics.pstdev(values), abs=1e-12), key
+
+
+def test_consensus_sample_matches_independent_weights(shared_data: Path, ingested_home: Path) -> None:
+    reported = _reported(shared_data)
+    rows = {(r["pre"], r["post"], r["type"]): r for r in _consensus_rows(ingested_home)}
+
+    finite = [key for key in sorted(rows) if key in reported and not _has_nan(reported[key])]
+    keys = random.Random(20240611).sample(finite, 20)
+    if ("ADAL", "AIBL", "chemical") in rows:
+        keys.append(("ADAL", "AIBL", "chemical"))
+    # a pair where several connectomes report the same weight: the mean must run over every value;
+    # the published consensus averaged the unique values only
+    repeated = [
+        key for key in sorted(reported)
+        if len(reported[key]) >= 3 and len(set(reported[key].values())) < len(reported[key])
+        and statistics.fmean(reported[key].values()) != pytest.approx(statistics.fmean(set(reported[key].values())))
+    ]
+    assert repeated, "the real connectomes share weights on many pairs"
+    keys += repeated[:3]
+    for key in keys:
+        assert key in reported, f"consensus row {key} is reported by no connectome"
+        _check_consensus_row(rows[key], reported[key])
+    for key in repeated[:3]:
+        unique_mean = statistics.fmean(set(reported[key].values()))
+        assert rows[key]["weight_mean"] != pytest.approx(unique_mean), key
+
+
+def test_consensus_covers_exactly_the_reported_edges(shared_data: Path, ingested_home: Path) -> None:
+    """Every row, not just a sample: same key set, and the same statistics."""
+    reported = _reported(shared_data)
+    consensus = _consensus_rows(ingested_home)
+    keys = [(r["pre"], r["post"], r["type"]) for r in consensus]
+    assert len(keys) == len(set(keys)), "one consensus row per (pre, post, type)"
+    assert set(keys) == set(reported)
+    axis = sorted(_canonical(shared_data))
+    for row in consensus:
+        assert (axis[row["pre_index"]], axis[row["post_index"]]) == (row["pre"], row["post"])
+        if row["type"] == "electrical":
+            assert row["pre"] <= row["post"], "electrical pairs are unordered, stored in axis order"
+        _check_consensus_row(row, reported[(row["pre"], row["post"], row["type"])])
+
+
+def _nan_functional_edges(shared_data: Path) -> list[tuple[str, str, str]]:
+    return [key for key, by_connectome in _reported(shared_data).items() if _has_nan(by_connectome)]
+
+
+def test_funatlas_has_a_significant_pair_without_dff(shared_data: Path) -> None:
+    """funatlas.h5 (wormneuroatlas 0.0.7.3) has one stimulated -> responder pair with q < 0.05 whose
+    wt/dFF is NaN (ADER -> URYDL: q = 1.4e-16, occ1 = 1, dFF_all = [nan]). It is a functional edge
+    by the documented rule (q alone decides), so it counts in functional_edges, but it has no weight."""
+    assert _nan_functional_edges(shared_data) == [("ADER", "URYDL", "functional")]
+
+
+def _is_missing(value: object) -> bool:
+    """Parquet stores a missing float as null (None in Python) or NaN; either is 'missing', 0.0 is not."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def test_missing_dff_is_not_turned_into_zero(shared_data: Path, ingested_home: Path) -> None:
+    import pyarrow.parquet as pq
+
+    missing = _nan_functional_edges(shared_data)
+    assert missing
+    edges = pq.read_table(ingested_home / "celegans-connectomes" / "1.0.0" / "edges.parquet").to_pylist()
+    by_key = {(r["pre"], r["post"], r["type"]): r for r in edges if r["connectome"] == "randi_2023"}
+    consensus = {(r["pre"], r["post"], r["type"]): r for r in _consensus_rows(ingested_home)}
+    for key in missing:
+        assert key in by_key, f"{key}: q < 0.05 makes it an edge"
+        assert _is_missing(by_key[key]["weight"]), f"{key}: dF/F is NaN in the source, edges.parquet says {by_key[key]['weight']}"
+        for column in ("weight_mean", "weight_median", "weight_std"):
+            assert _is_missing(consensus[key][column]), f"{key}: consensus {column} = {consensus[key][column]}"

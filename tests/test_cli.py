@@ -1,0 +1,99 @@
+"""The command line: list, info, ingest, export; --json, --quiet, --help; exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neuropil.cli import main
+
+DATASET = "celegans-connectomes"
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["info"], ["ingest"], ["export"]])
+def test_help_on_every_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: neuropil" in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["frobnicate"], ["info"], ["export", DATASET]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+
+
+def test_unknown_dataset_is_one_line_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "celegans-conectomes"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "Unknown value 'celegans-conectomes' for argument dataset" in err and "Did you mean 'celegans-connectomes'" in err
+
+
+def test_list_json_shows_ingest_state(ingested_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "--json", "--home", str(tmp_path / "empty")]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["id"] == DATASET and rows[0]["ingested"] is False
+    assert {"version", "license", "citation", "sources", "configs"} <= set(rows[0])
+    assert main(["list", "--json", "--home", str(ingested_home)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["ingested"] is True
+
+
+def test_info_json_reports_stats_and_sources(ingested_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", DATASET, "--json", "--home", str(ingested_home)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["ingested"] is True
+    assert set(info["stats"]) == set(info["configs"]["connectome"]) - {"consensus"}
+    for values in info["stats"].values():
+        assert {"neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs",
+                "functional_edges", "unmapped_labels"} <= set(values)
+    assert all(len(s["sha256"]) == 64 and s["url"].startswith("https://") for s in info["sources"])
+    assert info["missing_sources"] == {}
+
+
+def test_ingest_prints_summary_then_is_a_no_op(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = str(tmp_path / "home")
+    assert main(["ingest", DATASET, "--home", home, "--raw-dir", str(shared_data)]) == 0
+    out = capsys.readouterr().out
+    assert "built" in out and "cook_2019" in out and "neurons_with_edges" in out
+    assert main(["ingest", DATASET, "--home", home, "--raw-dir", str(shared_data), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "up-to-date"
+    assert main(["ingest", DATASET, "--home", home, "--raw-dir", str(shared_data), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    # a changed parameter never reuses stale output
+    assert main(["ingest", DATASET, "--home", home, "--raw-dir", str(shared_data), "--q-threshold", "0.01", "--json"]) == 0
+    rebuilt = json.loads(capsys.readouterr().out)
+    assert rebuilt["status"] == "built" and rebuilt["parameters"]["q_threshold"] == 0.01
+    assert rebuilt["stats"]["randi_2023"]["functional_edges"] < 1151
+    assert main(["ingest", DATASET, "--home", home, "--raw-dir", str(shared_data), "--q-threshold", "0.01", "--force",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "built"
+
+
+def test_offline_ingest_without_mirror_builds_the_embedded_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No network, no mirror: the cect connectomes (and the atlas, via wormneuroatlas) still build;
+    White 1986 JSE and the neuron attributes are reported missing with how to obtain them."""
+    assert main(["ingest", DATASET, "--home", str(tmp_path / "home"), "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert set(manifest["missing_sources"]) == {"white_1986_jse.csv", "neuron_master_sheet.csv"}
+    assert "white_1986_jse" in manifest["missing_connectomes"]
+    assert "worm-graph" in manifest["missing_sources"]["white_1986_jse.csv"]
+    assert {"cook_2019", "chklovskii", "openworm"} <= set(manifest["connectomes"])
+    assert manifest["neuron_attributes"] == "unavailable"
+
+
+def test_bad_parameter_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", DATASET, "--home", str(tmp_path), "--q-threshold", "2"]) == 1
+    assert "q_threshold must be in (0, 1], got 2.0" in capsys.readouterr().err
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "neuropil.cli", "list", "--home", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and DATASET in result.stdout
