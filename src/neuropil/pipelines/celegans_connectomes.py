@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,20 +39,40 @@ def _require_columns(table: pd.DataFrame, columns: list[str], path: Path, where:
         )
 
 
-def _read_excel(path: Path, sheet_name: Any, **kwargs: Any) -> Any:
-    """Read spreadsheet sheets with one clear error for a file that is not a readable workbook."""
+def _sheet_rows(path: Path, sheets: list[str | int]) -> dict[str | int, list[list[Any]]]:
+    """Cell values of the named (or numbered) sheets, read with calamine directly: pandas'
+    per-cell conversion costs more than the parse itself on the 473 x 473 Cook matrices.
+    Empty cells are ``""``; numbers are floats. One clear error for an unreadable workbook."""
+    from python_calamine import CalamineWorkbook
+
     try:
-        return pd.read_excel(path, sheet_name=sheet_name, engine="calamine", **kwargs)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile, EOFError) as error:
-        if isinstance(error, ValueError) and "Worksheet" in str(error) or "not found" in str(error):
-            raise RawFormatError(f"{path.name} has no sheet {sheet_name!r}: {error}") from error
+        workbook = CalamineWorkbook.from_path(str(path))
+        result = {}
+        for sheet in sheets:
+            names = workbook.sheet_names
+            if isinstance(sheet, int) and sheet >= len(names) or isinstance(sheet, str) and sheet not in names:
+                raise RawFormatError(f"{path.name} has no sheet {sheet!r}; its sheets are {names}.")
+            name = names[sheet] if isinstance(sheet, int) else sheet
+            result[sheet] = workbook.get_sheet_by_name(name).to_python()
+        return result
+    except RawFormatError:
+        raise
+    except Exception as error:  # calamine raises CalamineError / ZipError / XmlError, or OSError
         raise RawFormatError(
             f"{path.name} is not a readable spreadsheet (truncated or corrupted?): {type(error).__name__}: {error}"
         ) from error
-    except Exception as error:  # calamine raises its own CalamineError for broken workbooks
-        raise RawFormatError(
-            f"{path.name} is not a readable spreadsheet (truncated or corrupted?): {type(error).__name__}: {error}"
-        ) from error
+
+
+def _read_excel(path: Path, sheets: list[str | int]) -> dict[str | int, pd.DataFrame]:
+    """Header-row sheets as DataFrames (first row = column names, empty cells missing)."""
+    frames = {}
+    for sheet, rows in _sheet_rows(path, sheets).items():
+        if not rows:
+            raise RawFormatError(f"{path.name}: sheet {sheet!r} is empty.")
+        header = [str(c).strip() for c in rows[0]]
+        frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+        frames[sheet] = frame.replace("", None)
+    return frames
 
 
 def _numeric(values: pd.Series, path: Path, column: str) -> pd.Series:
@@ -101,7 +120,7 @@ def read_chklovskii(path: Path) -> pd.DataFrame:
     pairs where the two sides disagree are returned in ``attrs['receive_mismatches']``. ``EJ`` rows
     are gap junctions, ``NMJ`` rows neuron -> body-wall-muscle synapses.
     """
-    table = _read_excel(path, 0)
+    table = _read_excel(path, [0])[0]
     _require_columns(table, ["Neuron 1", "Neuron 2", "Type", "Nbr"], path, "first sheet")
     code = table["Type"].astype(str).str.strip()
     unknown = sorted(set(code) - CHKLOVSKII_CODES)
@@ -115,8 +134,8 @@ def read_chklovskii(path: Path) -> pd.DataFrame:
     chemical = send.groupby(["pre_raw", "post_raw"], as_index=False, sort=False).agg(
         weight=("weight", "sum"), polyadic_synapses=("polyadic", "sum"))
     # cross-check on mapped labels: one receive row spells AVFL/AVFR in lower case
-    def canonical(labels: pd.Series) -> pd.Series:
-        return labels.map(lambda label: map_label(label).label)
+    def canonical(labels: pd.Series) -> np.ndarray:
+        return map_labels(labels)[0]
 
     sent = send.assign(pre=canonical(send["pre_raw"]), post=canonical(send["post_raw"]))
     sent = sent.groupby(["pre", "post"], as_index=False)["weight"].sum()
@@ -135,10 +154,10 @@ def read_chklovskii(path: Path) -> pd.DataFrame:
 def read_edge_table(path: Path) -> pd.DataFrame:
     """``pre, post, type, synapses`` tables: Witvliet 2020 xlsx, White 1986 whitespace-separated text."""
     if path.suffix.lower() in {".xlsx", ".xls"}:
-        table = _read_excel(path, 0)
+        table = _read_excel(path, [0])[0]
     else:
         try:
-            table = pd.read_csv(path, sep=r"\s+", engine="python", dtype=str)
+            table = pd.read_csv(path, sep=r"\s+", dtype=str)
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
             raise RawFormatError(f"{path.name} is not a whitespace-separated table: {error}") from error
     _require_columns(table, ["pre", "post", "type", "synapses"], path, "header")
@@ -153,35 +172,36 @@ def read_edge_table(path: Path) -> pd.DataFrame:
 COOK_SHEETS = {"chemical": "hermaphrodite chemical", "electrical": "hermaphrodite gap jn symmetric"}
 
 
-def _cook_matrix(sheet: pd.DataFrame, path: Path, name: str) -> pd.DataFrame:
+def _cook_matrix(rows: list[list[Any]], path: Path, name: str) -> pd.DataFrame:
     """Post labels in the third row, pre labels in the third column, values from the fourth
     row/column on; the sheet repeats the labels in a last row and column, which we ignore."""
-    if sheet.shape[0] < 4 or sheet.shape[1] < 4:
-        raise RawFormatError(f"{path.name}: sheet {name!r} is {sheet.shape}, too small for an adjacency matrix.")
-    post = sheet.iloc[2, 3:]
-    pre = sheet.iloc[3:, 2]
-    post = post[post.notna()]
-    pre = pre[pre.notna()]
-    if post.empty or pre.empty:
+    if len(rows) < 4 or len(rows[0]) < 4:
+        raise RawFormatError(f"{path.name}: sheet {name!r} has {len(rows)} rows, too few for an adjacency matrix.")
+    cells = np.array(rows, dtype=object)
+    post_labels, pre_labels = cells[2, 3:], cells[3:, 2]
+    post_columns = np.flatnonzero(post_labels != "")
+    pre_rows = np.flatnonzero(pre_labels != "")
+    if post_columns.size == 0 or pre_rows.size == 0:
         raise RawFormatError(f"{path.name}: sheet {name!r} has no labels in its third row / third column.")
-    values = sheet.loc[pre.index, post.index]
-    stacked = values.stack().dropna()
-    stacked = stacked[stacked.astype(str).str.strip() != ""]
-    weights = pd.to_numeric(stacked, errors="coerce")
-    if weights.isna().any():
-        raise RawFormatError(f"{path.name}: sheet {name!r} has a non-numeric cell {stacked[weights.isna()].iloc[0]!r}.")
-    rows = stacked.index.get_level_values(0)
-    cols = stacked.index.get_level_values(1)
-    table = pd.DataFrame({"pre_raw": pre.loc[rows].to_numpy(), "post_raw": post.loc[cols].to_numpy(),
-                          "weight": weights.to_numpy(dtype="float64")})
-    table.attrs["covered_raw"] = sorted(set(pre.astype(str)) | set(post.astype(str)))
+    block = cells[3:, 3:][np.ix_(pre_rows, post_columns)]
+    filled = block != ""
+    values = block[filled]
+    try:
+        weights = values.astype("float64")
+    except (TypeError, ValueError):
+        bad = next(v for v in values if not isinstance(v, (int, float)))
+        raise RawFormatError(f"{path.name}: sheet {name!r} has a non-numeric cell {bad!r}.") from None
+    row, column = np.nonzero(filled)
+    table = pd.DataFrame({"pre_raw": pre_labels[pre_rows][row].astype(str), "post_raw": post_labels[post_columns][column].astype(str),
+                          "weight": weights})
+    table.attrs["covered_raw"] = sorted({str(v) for v in pre_labels[pre_rows]} | {str(v) for v in post_labels[post_columns]})
     return table
 
 
 def read_cook(path: Path) -> pd.DataFrame:
     """Cook et al. 2019 SI 5 (corrected July 2020): hermaphrodite chemical and symmetric gap-junction
     adjacency matrices; weights are EM section counts."""
-    sheets = _read_excel(path, list(COOK_SHEETS.values()), header=None)
+    sheets = _sheet_rows(path, list(COOK_SHEETS.values()))
     parts = []
     covered: set[str] = set()
     for kind, name in COOK_SHEETS.items():
@@ -265,46 +285,62 @@ def build_neurons(master_sheet: Path | None) -> pd.DataFrame:
     return neurons[NEURON_COLUMNS]
 
 
+def map_labels(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised :func:`map_label`: (canonical labels, kinds) as object arrays; each distinct
+    spelling is mapped once."""
+    codes, uniques = pd.factorize(raw.astype(str), use_na_sentinel=False)
+    mapped = [map_label(label) for label in uniques]
+    labels = np.array([m.label for m in mapped], dtype=object)
+    kinds = np.array([m.kind for m in mapped], dtype=object)
+    return labels[codes], kinds[codes]
+
+
 def _map_labels(table: pd.DataFrame) -> pd.DataFrame:
-    lookup = {raw: map_label(raw) for raw in pd.unique(pd.concat([table["pre_raw"], table["post_raw"]]))}
-    return table.assign(
-        pre_raw=table["pre_raw"].astype(str),
-        post_raw=table["post_raw"].astype(str),
-        pre=[lookup[r].label for r in table["pre_raw"]],
-        post=[lookup[r].label for r in table["post_raw"]],
-        pre_kind=[lookup[r].kind for r in table["pre_raw"]],
-        post_kind=[lookup[r].kind for r in table["post_raw"]],
-    )
+    pre, pre_kind = map_labels(table["pre_raw"])
+    post, post_kind = map_labels(table["post_raw"])
+    return table.assign(pre_raw=table["pre_raw"].astype(str), post_raw=table["post_raw"].astype(str),
+                        pre=pre, post=post, pre_kind=pre_kind, post_kind=post_kind)
+
+
+TYPE_CODES = {"chemical": 0, "electrical": 1, "functional": 2}
+_TYPE_NAMES = np.array(list(TYPE_CODES), dtype=object)
+_LABELS = np.array(CANONICAL_LABELS, dtype=object)
 
 
 def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Chemical/functional: sum duplicate records of one ordered pair. Electrical: one row per
-    unordered pair; sources that list both orientations restate the same junctions, so the pair's
-    weight is the larger orientation. Returns the table and the count of pairs whose orientations
-    disagree."""
-    extras = [c for c in ("q", "polyadic_synapses") if c in edges.columns]
-    aggregations = {"pre_raw": ("pre_raw", "first"), "post_raw": ("post_raw", "first")}
-    aggregations.update({c: (c, "first") for c in extras if c != "polyadic_synapses"})
-
-    def combine(records: pd.DataFrame) -> pd.DataFrame:
-        grouped = records.groupby(["pre", "post", "type"], sort=False)
-        combined = grouped.agg(**aggregations)
-        # min_count=1: a record without a value (the atlas' one significant pair with no dF/F)
-        # stays missing instead of becoming 0
-        combined["weight"] = grouped["weight"].sum(min_count=1)
-        if "polyadic_synapses" in extras:
-            combined["polyadic_synapses"] = grouped["polyadic_synapses"].sum(min_count=1)
-        return combined.reset_index()
-
-    directed = combine(edges[edges["type"] != "electrical"])
-    electrical = combine(edges[edges["type"] == "electrical"])
-    swap = electrical["pre"].map(LABEL_INDEX) > electrical["post"].map(LABEL_INDEX)
-    electrical.loc[swap, ["pre", "post", "pre_raw", "post_raw"]] = electrical.loc[
-        swap, ["post", "pre", "post_raw", "pre_raw"]].to_numpy()
-    spread = electrical.groupby(["pre", "post"])["weight"].agg(["min", "max"])
-    disagreeing = int((spread["min"] != spread["max"]).sum())
-    electrical = electrical.sort_values("weight", ascending=False, kind="stable").drop_duplicates(["pre", "post"])
-    return pd.concat([directed, electrical], ignore_index=True), disagreeing
+    unordered pair (``pre_index <= post_index``); sources that list both orientations restate the
+    same junctions, so the pair's weight is the larger orientation. Returns the table and the count
+    of pairs whose orientations disagree. Grouping runs on one integer key per (type, pre, post)."""
+    n = len(CANONICAL_LABELS)
+    pre = edges["pre"].map(LABEL_INDEX).to_numpy(dtype=np.int64)
+    post = edges["post"].map(LABEL_INDEX).to_numpy(dtype=np.int64)
+    code = edges["type"].map(TYPE_CODES).to_numpy(dtype=np.int64)
+    columns = {"key": (code * n + pre) * n + post, "weight": edges["weight"].to_numpy(dtype="float64"),
+               "pre_raw": edges["pre_raw"].to_numpy(dtype=object), "post_raw": edges["post_raw"].to_numpy(dtype=object)}
+    for extra in ("q", "polyadic_synapses"):
+        if extra in edges.columns:
+            columns[extra] = edges[extra].to_numpy(dtype="float64")
+    grouped = pd.DataFrame(columns).groupby("key", sort=False)
+    firsts = [c for c in ("pre_raw", "post_raw", "q") if c in columns]
+    oriented = grouped[firsts].first()
+    # min_count=1: a record without a value (the atlas' one significant pair with no dF/F)
+    # stays missing instead of becoming 0
+    oriented["weight"] = grouped["weight"].sum(min_count=1)
+    if "polyadic_synapses" in columns:
+        oriented["polyadic_synapses"] = grouped["polyadic_synapses"].sum(min_count=1)
+    key = oriented.index.to_numpy()
+    code, pre, post = key // (n * n), (key // n) % n, key % n
+    swap = (code == TYPE_CODES["electrical"]) & (pre > post)
+    pre, post = np.where(swap, post, pre), np.where(swap, pre, post)
+    oriented.loc[swap, ["pre_raw", "post_raw"]] = oriented.loc[swap, ["post_raw", "pre_raw"]].to_numpy()
+    oriented = oriented.reset_index(drop=True).assign(pair=(code * n + pre) * n + post, type=_TYPE_NAMES[code],
+                                                       pre_index=pre.astype("int32"), post_index=post.astype("int32"),
+                                                       pre=_LABELS[pre], post=_LABELS[post])
+    both = oriented[oriented.duplicated("pair", keep=False)]
+    disagreeing = int((both.groupby("pair")["weight"].nunique(dropna=False) > 1).sum())
+    collapsed = oriented.sort_values("weight", ascending=False, kind="stable").drop_duplicates("pair")
+    return collapsed.drop(columns="pair"), disagreeing
 
 
 EDGE_COLUMNS = ["connectome", "pre_index", "post_index", "pre", "post", "type", "weight",
@@ -348,8 +384,7 @@ def homogenize(
             "weight"].sum(min_count=1)
         partner_parts.append(partners.assign(connectome=connectome)[PARTNER_COLUMNS])
         edges, disagreeing = _collapse(table[is_neuron_pair])
-        edges = edges.assign(connectome=connectome, pre_index=edges["pre"].map(LABEL_INDEX).astype("int32"),
-                             post_index=edges["post"].map(LABEL_INDEX).astype("int32"))
+        edges = edges.assign(connectome=connectome)
         for column in ("q", "polyadic_synapses"):
             if column not in edges.columns:
                 edges[column] = np.nan
@@ -402,9 +437,10 @@ def build_consensus(edges: pd.DataFrame, coverage: Mapping[str, list[str]]) -> p
         weight_mean=("weight", "mean"), weight_median=("weight", "median"),
     ).reset_index()
     consensus["weight_std"] = grouped["weight"].std(ddof=0).to_numpy()
-    # groups are contiguous in the sorted table, so the source lists are slices of one array
-    starts = np.cumsum(consensus["n_reporting"].to_numpy())[:-1]
-    consensus["sources"] = [list(part) for part in np.split(ordered["connectome"].to_numpy(dtype=object), starts)]
+    # groups are contiguous in the sorted table, so the source lists are slices of one list
+    ends = np.cumsum(consensus["n_reporting"].to_numpy()).tolist()
+    names = ordered["connectome"].tolist()
+    consensus["sources"] = [names[start:end] for start, end in zip([0, *ends[:-1]], ends)]
     n = len(CANONICAL_LABELS)
     n_covering = np.zeros(len(consensus), dtype="int32")
     for kind in consensus["type"].unique():
