@@ -128,6 +128,13 @@ class Build:
         table.to_parquet(target, index=False, engine="pyarrow")
         self.outputs[name] = {"rows": int(len(table)), "sha256": sha256_of(target)}
 
+    def write_file(self, name: str, writer: Any, *, rows: int | None = None) -> Path:
+        """Let ``writer(path)`` write one file (e.g. HDF5) into the build; record its SHA-256."""
+        target = self.path / name
+        writer(target)
+        self.outputs[name] = {"sha256": sha256_of(target), **({"rows": int(rows)} if rows is not None else {})}
+        return target
+
     def publish(self, manifest: dict[str, Any]) -> Path:
         manifest = dict(manifest)
         manifest["outputs"] = self.outputs

@@ -20,6 +20,7 @@ __all__ = [
     "NotIngestedError",
     "IngestLockedError",
     "StoreCorruptedError",
+    "UnverifiedSourceError",
     "unknown_value",
 ]
 
@@ -65,6 +66,10 @@ class IngestLockedError(NeuropilError, RuntimeError):
 
 class StoreCorruptedError(NeuropilError, OSError):
     """A homogenized output no longer matches the SHA-256 its manifest recorded."""
+
+
+class UnverifiedSourceError(NeuropilError, PermissionError):
+    """A source with no registered SHA-256, used without ``--allow-unverified``."""
 
 
 def unknown_value(value: object, argument: str, valid: Iterable[str]) -> str:

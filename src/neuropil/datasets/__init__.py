@@ -69,9 +69,9 @@ class DatasetSpec:
 
 
 def _registry() -> dict[str, DatasetSpec]:
-    from neuropil.datasets import celegans_connectomes
+    from neuropil.datasets import celegans_activity, celegans_connectomes
 
-    specs = [celegans_connectomes.SPEC]
+    specs = [celegans_connectomes.SPEC, celegans_activity.SPEC]
     return {spec.id: spec for spec in specs}
 
 

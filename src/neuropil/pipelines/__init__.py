@@ -20,12 +20,15 @@ from typing import Any
 from neuropil import _store
 from neuropil._fetch import locate
 from neuropil.datasets import get_spec
-from neuropil.errors import SourceUnavailableError
+from neuropil.errors import InvalidArgumentError, SourceUnavailableError
 
 logger = logging.getLogger(__name__)
 
 #: dataset id -> pipeline module
-PIPELINES = {"celegans-connectomes": "neuropil.pipelines.celegans_connectomes"}
+PIPELINES = {
+    "celegans-connectomes": "neuropil.pipelines.celegans_connectomes",
+    "celegans-activity": "neuropil.pipelines.celegans_activity",
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,10 @@ def ingest(
     """Build (or confirm up to date) the homogenized files of one dataset; returns what happened."""
     spec = get_spec(dataset_id)
     module = pipeline_module(dataset_id)
-    params = module.parameters(**parameters)
+    try:
+        params = module.parameters(**parameters)
+    except TypeError as error:  # an option this dataset does not take
+        raise InvalidArgumentError(f"{dataset_id}: {error}") from None
     with _store.ingest_lock(dataset_id, home):
         _store.collect_garbage(dataset_id, home)
         inputs: dict[str, Path] = {}
@@ -68,6 +74,12 @@ def ingest(
                 missing[raw.name] = str(error)
                 logger.warning("optional source missing: %s", error)
         hashes = {name: spec.raw_file(name).sha256 for name in inputs}
+        unverified: dict[str, str] = {}
+        if hasattr(module, "unverified_inputs"):
+            # sources with no registered SHA-256: found by the module, hashed now, allowed only
+            # when the user asked for it (the module raises otherwise)
+            for name, (path, digest) in module.unverified_inputs(raw_dir, params).items():
+                inputs[name], hashes[name], unverified[name] = path, digest, digest
         fingerprint = _store.fingerprint(module.PIPELINE_VERSION, params, hashes)
         current = _store.read_manifest(dataset_id, spec.version, home)
         if current is not None and current.get("fingerprint") == fingerprint and not force:
@@ -78,7 +90,10 @@ def ingest(
         try:
             tables, extras = module.build(inputs, missing, params)
             for name, table in tables.items():
-                build.write_table(name, table)
+                if callable(table):  # a writer for a non-tabular file (HDF5)
+                    build.write_file(name, table)
+                else:
+                    build.write_table(name, table)
             manifest = {
                 "dataset": dataset_id,
                 "version": spec.version,
@@ -86,7 +101,8 @@ def ingest(
                 "pipeline_version": module.PIPELINE_VERSION,
                 "parameters": params,
                 "fingerprint": fingerprint,
-                "inputs": {name: {"sha256": hashes[name], "path": str(path)} for name, path in inputs.items()},
+                "inputs": {name: {"sha256": hashes[name], "path": str(path), "verified": name not in unverified}
+                           for name, path in inputs.items()},
                 "missing_sources": missing,
                 **extras,
             }

@@ -1,0 +1,1 @@
+"""Fake raw files of the C. elegans activity studies, one module per study, in the published layouts."""
