@@ -99,9 +99,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _print_stats(stats: dict[str, dict[str, Any]]) -> None:
-    if stats:
+    """One row per connectome / study; the scalar figures as columns (lists and dicts stay in --json)."""
+    if not stats:
+        return
+    first = next(iter(stats.values()))
+    if set(STAT_COLUMNS) <= set(first):
         rows = [{"connectome": name, **values} for name, values in stats.items()]
         print(_format_table(rows, ["connectome", *STAT_COLUMNS]))
+        return
+    columns = list(dict.fromkeys(k for values in stats.values() for k, v in values.items() if isinstance(v, (int, float))))
+    print(_format_table([{"source": name, **values} for name, values in stats.items()], ["source", *columns]))
 
 
 def _print_missing(missing: dict[str, str]) -> None:
@@ -117,6 +124,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         parameters["q_threshold"] = args.q_threshold
     if args.strict:
         parameters["strict"] = True
+    if args.source:
+        parameters["source"] = args.source
+    if args.allow_unverified:
+        parameters["allow_unverified"] = True
+    if args.dt is not None:
+        parameters["dt"] = args.dt
     result = ingest(args.dataset, raw_dir=args.raw_dir, home=args.home, force=args.force,
                     progress=not args.quiet, **parameters)
     if args.json:
@@ -162,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
     p.add_argument("--strict", action="store_true", help="fail on any label the name table cannot map")
     p.add_argument("--q-threshold", type=float, default=None, help="Randi 2023 atlas q-value threshold (0.05)")
+    p.add_argument("--source", default=None, help="activity studies to ingest: a name, a comma list or 'all'")
+    p.add_argument("--allow-unverified", action="store_true",
+                   help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)")
+    p.add_argument("--dt", type=float, default=None, help="activity: common time step in seconds (1/3)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(run=_cmd_ingest)
 

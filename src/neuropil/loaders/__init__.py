@@ -12,8 +12,11 @@ from typing import Any
 from neuropil.datasets import get_spec
 from neuropil.errors import InvalidArgumentError, unknown_value
 
-FORMATS = ("pyg", "hf", "pandas", "networkx")
-LOADERS = {"celegans-connectomes": "neuropil.loaders.celegans_connectomes"}
+FORMATS = ("pyg", "hf", "pandas", "networkx", "torch")
+LOADERS = {
+    "celegans-connectomes": "neuropil.loaders.celegans_connectomes",
+    "celegans-activity": "neuropil.loaders.celegans_activity",
+}
 
 
 def load(dataset_id: str, *, format: str = "pyg", home: str | os.PathLike[str] | None = None, **config: Any) -> Any:  # noqa: A002
@@ -25,4 +28,11 @@ def load(dataset_id: str, *, format: str = "pyg", home: str | os.PathLike[str] |
     if format not in FORMATS:
         raise InvalidArgumentError(unknown_value(format, "format", FORMATS))
     module = importlib.import_module(LOADERS[dataset_id])
-    return getattr(module, f"to_{format}")(home=home, **config)
+    loader = getattr(module, f"to_{format}", None)
+    if loader is None:
+        offered = [f for f in FORMATS if hasattr(module, f"to_{f}")]
+        raise InvalidArgumentError(unknown_value(format, f"format of {dataset_id}", offered))
+    try:
+        return loader(home=home, **config)
+    except TypeError as error:  # a config key this dataset does not take
+        raise InvalidArgumentError(f"{dataset_id} ({format}): {error}") from None

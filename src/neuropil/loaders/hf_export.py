@@ -14,7 +14,7 @@ from neuropil.datasets import card_text, get_spec
 from neuropil.errors import InvalidArgumentError
 
 #: the config ``load_dataset(DIR)`` picks when none is named
-DEFAULT_CONFIG = {"celegans-connectomes": "edges"}
+DEFAULT_CONFIG = {"celegans-connectomes": "edges", "celegans-activity": "traces"}
 
 
 def _yaml_string(text: str) -> str:
@@ -32,14 +32,28 @@ def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str |
         raise InvalidArgumentError(f"Export folder {target} exists and is not empty; pass --force to replace it.")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    extra_sources: dict[str, Path] = {}
     try:
         (staging / "data").mkdir()
-        tables = sorted(name.removesuffix(".parquet") for name in manifest["outputs"])
+        tables = sorted(name.removesuffix(".parquet") for name in manifest["outputs"] if name.endswith(".parquet"))
+        # a loader may add tables built from non-tabular outputs (e.g. the long traces table)
+        import importlib
+
+        from neuropil.loaders import LOADERS
+
+        loader = importlib.import_module(LOADERS[dataset_id])
+        for name, table in getattr(loader, "export_tables", lambda **_: {})(home=home).items():
+            extra_sources[name] = staging / f".{name}.parquet"
+            table.to_parquet(extra_sources[name], index=False)
+            tables.append(name)
         default = DEFAULT_CONFIG.get(dataset_id, tables[0])
         lines = ["---", f"pretty_name: {_yaml_string(spec.title)}", "license: other",
                  f"license_name: {_yaml_string(spec.license)}", "configs:"]
         for table in sorted(tables, key=lambda t: t != default):
-            shutil.copyfile(source / f"{table}.parquet", staging / "data" / f"{table}.parquet")
+            if table in extra_sources:
+                os.replace(extra_sources[table], staging / "data" / f"{table}.parquet")
+            else:
+                shutil.copyfile(source / f"{table}.parquet", staging / "data" / f"{table}.parquet")
             lines += [f"- config_name: {table}", "  data_files:", "  - split: train", f"    path: data/{table}.parquet"]
             if table == default:
                 lines.append("  default: true")
