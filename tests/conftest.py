@@ -44,6 +44,16 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shared_root() -> Path:
+    """Session-scoped twin of ``shared_data`` for module- and session-scoped fixtures."""
+    if not (SHARED_DATA / "MANIFEST.md").is_file():
+        if _in_ci():
+            pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
+        pytest.skip(f"real upstream data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
 def ingested_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One full ingest of celegans-connectomes from the real files, shared by read-only tests."""
     if not (SHARED_DATA / "MANIFEST.md").is_file():

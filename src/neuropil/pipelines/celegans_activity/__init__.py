@@ -6,8 +6,9 @@ is the common step, fixing what the reference pipeline got wrong:
 
 1. time comes from each recording's own timestamps (made relative to its first sample);
 2. resampling onto one grid (default dt = 1/3 s) by linear interpolation when upsampling and by
-   window averaging (window = one grid step, centred) when downsampling; never extrapolation: the
-   grid stops at the last sample; a grid value next to a missing sample stays missing;
+   window averaging (the mean of the piecewise-linear signal over a centred one-step window) when
+   downsampling; never extrapolation: the grid stops at the last sample; a grid value next to a
+   missing sample stays missing;
 3. raw traces are kept beside processed ones; smoothing is an explicit option (``"reference"`` =
    the reference's causal 8-sample moving mean on the original grid, for comparability);
    z-scoring per neuron per recording stores its mean and std;
@@ -142,25 +143,44 @@ def resample(time: np.ndarray, values: np.ndarray, dt: float) -> tuple[np.ndarra
     """Values (T, N) sampled at ``time`` (s, from 0, increasing) onto ``arange(0, time[-1], dt)``.
 
     Upsampling (median source step >= dt): linear interpolation between the two neighbouring
-    samples, missing if either is. Downsampling: mean of the finite samples in the window
-    [g - dt/2, g + dt/2), missing if the window has none. Never extrapolates past the last sample.
+    samples. Downsampling: the mean of the piecewise-linear signal over the window
+    [g - dt/2, g + dt/2] (clipped to the recording) -- an anti-aliasing box filter that, unlike a
+    plain mean of the samples that fall in the window, is not biased by irregular sample times.
+    A value whose interpolation or window touches a missing sample is missing. Never extrapolates.
     """
     grid = np.arange(0.0, time[-1] + dt * 1e-9, dt)
-    if np.median(np.diff(time)) >= dt:
-        left = np.clip(np.searchsorted(time, grid, side="right") - 1, 0, len(time) - 2)
-        weight = ((grid - time[left]) / (time[left + 1] - time[left]))[:, None]
-        lower, upper = values[left], values[left + 1]
+    step = np.diff(time)
+    left = np.clip(np.searchsorted(time, grid, side="right") - 1, 0, len(time) - 2)
+    weight = ((grid - time[left]) / step[left])[:, None]
+    lower, upper = values[left], values[left + 1]
+    with np.errstate(invalid="ignore"):
+        interpolated = np.where(weight == 0, lower, np.where(weight == 1, upper, lower * (1 - weight) + upper * weight))
+    if np.median(step) >= dt:
+        return grid, interpolated
+    segment = (values[:-1] + values[1:]) / 2 * step[:, None]  # integral of each linear piece
+    bad = ~np.isfinite(segment)
+    cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.where(bad, 0.0, segment), axis=0)])
+    bad_count = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(bad, axis=0)])
+
+    def integral_to(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        piece = np.clip(np.searchsorted(time, x, side="right") - 1, 0, len(time) - 2)
+        u = (x - time[piece])[:, None]
+        slope = (values[piece + 1] - values[piece]) / step[piece][:, None]
         with np.errstate(invalid="ignore"):
-            out = np.where(weight == 0, lower, np.where(weight == 1, upper, lower * (1 - weight) + upper * weight))
-        return grid, out
-    finite = np.isfinite(values)
-    csum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.where(finite, values, 0.0), axis=0)])
-    ccount = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(finite, axis=0)])
-    low = np.searchsorted(time, grid - dt / 2, side="left")
-    high = np.searchsorted(time, grid + dt / 2, side="left")
-    count = ccount[high] - ccount[low]
+            partial = values[piece] * u + slope * u * u / 2
+        return cumulative[piece] + partial, bad_count[piece], piece
+
+    # a centred window, narrowed at the recording's ends so that it stays centred (unbiased)
+    half = np.minimum(dt / 2, np.minimum(grid, time[-1] - grid))
+    start, end = grid - half, grid + half
+    upper_integral, upper_bad, _ = integral_to(end)
+    lower_integral, lower_bad, _ = integral_to(start)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return grid, np.where(count > 0, (csum[high] - csum[low]) / count, np.nan)
+        out = (upper_integral - lower_integral) / (end - start)[:, None]
+    out[(upper_bad - lower_bad) > 0] = np.nan
+    point = half < dt * 1e-6  # the first and last grid points: no window left, interpolate
+    out[point] = interpolated[point]
+    return grid, out
 
 
 def _impute_linear(values: np.ndarray) -> np.ndarray:
