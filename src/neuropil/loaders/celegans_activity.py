@@ -180,6 +180,9 @@ def to_torch(*, source: str | None = None, history: int = 30, horizon: int = 10,
     class ActivityWindows(torch.utils.data.Dataset):
         def __init__(self) -> None:
             self.arrays = {int(r): _canonical_arrays(path, int(r)) for r in recordings["recording"]}
+            # filled once here, so an item is two slices (NaN -> 0 where the mask is False)
+            self._tensors = {r: (torch.from_numpy(np.nan_to_num(values, nan=0.0)), torch.from_numpy(observed.copy()))
+                             for r, (values, observed) in self.arrays.items()}
             span = history + horizon
             self.index = [(r, start) for r, (values, _) in self.arrays.items()
                           for start in range(0, values.shape[0] - span + 1, stride)]
@@ -189,12 +192,10 @@ def to_torch(*, source: str | None = None, history: int = 30, horizon: int = 10,
 
         def __getitem__(self, item: int) -> dict[str, Any]:
             recording, start = self.index[item]
-            values, observed = self.arrays[recording]
-            window = slice(start, start + history + horizon)
-            block = torch.from_numpy(np.nan_to_num(values[window], nan=0.0))
-            mask = torch.from_numpy(observed[window].copy())
-            return {"x": block[:history], "y": block[history:], "x_mask": mask[:history], "y_mask": mask[history:],
-                    "recording": recording, "start": start}
+            values, mask = self._tensors[recording]
+            middle, end = start + history, start + history + horizon
+            return {"x": values[start:middle], "y": values[middle:end], "x_mask": mask[start:middle],
+                    "y_mask": mask[middle:end], "recording": recording, "start": start}
 
     return ActivityWindows()
 

@@ -222,11 +222,13 @@ def homogenize(recordings: list[RawRecording], params: Mapping[str, Any]) -> dic
             values = causal_moving_mean(values, 8)
         grid, processed = resample(time, values, params["dt"])
         observed = np.isfinite(processed)
+        any_observed = observed.any(axis=0)
+        safe = np.where(observed, processed, 0.0)
+        counts = np.maximum(observed.sum(axis=0), 1)
+        means = np.where(any_observed, safe.sum(axis=0) / counts, np.nan)  # over observed samples only
+        stds = np.where(any_observed, np.sqrt((np.where(observed, processed - means, 0.0) ** 2).sum(axis=0) / counts), np.nan)
         if params["impute"] == "linear":
             processed = _impute_linear(processed)
-        with np.errstate(invalid="ignore"):
-            means = np.array([processed[observed[:, j], j].mean() if observed[:, j].any() else np.nan for j in range(n)])
-            stds = np.array([processed[observed[:, j], j].std() if observed[:, j].any() else np.nan for j in range(n)])
         if params["normalize"] == "zscore":
             scale = np.where(np.isfinite(stds) & (stds > 0), stds, 1.0)
             processed = (processed - np.nan_to_num(means)) / scale
@@ -299,7 +301,7 @@ def _write_arrays(arrays: list[dict[str, np.ndarray]]):
                 for name, array in arrays_of_one.items():
                     # track_times=False: no timestamps in the file, so identical inputs give identical bytes
                     sub.create_dataset(name, data=array, track_times=False,
-                                       **({"compression": "gzip", "compression_opts": 4, "shuffle": True}
+                                       **({"compression": "gzip", "compression_opts": 1, "shuffle": True}
                                           if array.ndim == 2 else {}))
     return writer
 
