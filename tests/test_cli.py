@@ -38,11 +38,12 @@ def test_unknown_dataset_is_one_line_exit_1(capsys: pytest.CaptureFixture[str]) 
 
 def test_list_json_shows_ingest_state(ingested_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--json", "--home", str(tmp_path / "empty")]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["id"] == DATASET and rows[0]["ingested"] is False
-    assert {"version", "license", "citation", "sources", "configs"} <= set(rows[0])
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert {DATASET, "celegans-activity"} <= set(rows) and rows[DATASET]["ingested"] is False
+    assert {"version", "license", "citation", "sources", "configs"} <= set(rows[DATASET])
     assert main(["list", "--json", "--home", str(ingested_home)]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["ingested"] is True
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows[DATASET]["ingested"] is True and rows["celegans-activity"]["ingested"] is False
 
 
 def test_info_json_reports_stats_and_sources(ingested_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
