@@ -66,9 +66,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
                      "ingested": state["ingested"]})
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        table = [{**r, "ingested": "yes" if r["ingested"] else "no"} for r in rows]
-        print(_format_table(table, ["id", "version", "ingested", "license", "title"]))
+        return 0
+    for row in rows:
+        state = "ingested" if row["ingested"] else "not ingested"
+        print(f"{row['id']} {row['version']}  [{state}]  {row['title']}")
+        print(f"    license:  {row['license']}")
+        for name, values in row["configs"].items():
+            print(f"    configs:  {name} = {', '.join(values)}")
+        print(f"    sources:  {len(row['sources'])} registered raw files (neuropil info {row['id']})")
+        citation = row["citation"]
+        print(f"    citation: {citation if len(citation) <= 110 else citation[:107] + '...'}")
     return 0
 
 
