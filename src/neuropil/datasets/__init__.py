@@ -35,6 +35,8 @@ class DatasetSpec:
     #: raw files that must be present; the others are optional and reported when missing
     required: tuple[str, ...] = ()
     card: str = ""
+    #: dataset-specific catalogue entries shown by ``neuropil info`` (e.g. the activity studies)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def raw_file(self, name: str) -> RawFile:
         for raw in self.raw_files:
@@ -65,6 +67,7 @@ class DatasetSpec:
                 for r in self.raw_files
             ],
             "schema": self.schema,
+            **self.details,
         }
 
 

@@ -122,4 +122,10 @@ SPEC = DatasetSpec(
     schema=SCHEMA,
     required=(),
     card="celegans-activity.md",
+    details={"studies": {
+        study.id: {"citation": study.citation, "host": study.host, "files": study.files,
+                   "sha256": "registered" if not study.fixture_only else "unknown: ingest needs --allow-unverified",
+                   "format_checked_against": "fixture only" if study.fixture_only else "real upstream files"}
+        for study in STUDIES.values()
+    }},
 )
