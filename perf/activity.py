@@ -23,6 +23,8 @@ import numpy as np
 import neuropil
 from neuropil.pipelines import ingest
 
+from _timing import best_of
+
 
 def read_floor(folder: Path) -> list[np.ndarray]:
     json.loads((folder / "NeuroPAL_labels_dict.json").read_text())
@@ -32,15 +34,6 @@ def read_floor(folder: Path) -> list[np.ndarray]:
             arrays.append(handle["gcamp/traces_array_F_F20"][()])
             handle["timing/timestamp_confocal"][()]
     return arrays
-
-
-def best_of(repeats: int, action) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

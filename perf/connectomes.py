@@ -13,7 +13,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import h5py
@@ -23,6 +22,8 @@ import neuropil
 from neuropil._fetch import locate
 from neuropil.datasets.celegans_connectomes import CONNECTOMES, SPEC
 from neuropil.pipelines import ingest
+
+from _timing import best_of
 
 SHEETS = {
     "CElegansNeuronTables.xls": ["Connectome", "NeuronsToMuscle"],
@@ -45,15 +46,6 @@ def read_floor(path: Path) -> None:
         pd.read_csv(path)
     else:
         pd.read_csv(path, sep=r"\s+")
-
-
-def best_of(repeats: int, action) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import RawFormatError
-from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording
+from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording, study_files
 
 STUDY = "Flavell2023"
 #: one worm per file; hidden files (``._x.json`` AppleDouble copies) are not worms
@@ -216,12 +216,7 @@ def _recording(path: Path) -> RawRecording:
 
 def read(folder: Path) -> list[RawRecording]:
     """One :class:`RawRecording` per ``*.json`` / ``*.h5`` in ``folder`` (the study folder), sorted by name."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise RawFormatError(f"{STUDY}: study folder {folder} does not exist or is not a folder.")
-    paths = sorted(path for path in folder.iterdir() if path.is_file() and PATTERN.match(path.name))
-    if not paths:
-        raise RawFormatError(f"{STUDY}: no <uid>.json (or .h5) files in {folder}.")
+    paths = study_files(folder, study=STUDY, match=PATTERN, description="<uid>.json (or .h5)")
     stems: dict[str, str] = {}
     for path in paths:
         if path.stem in stems:

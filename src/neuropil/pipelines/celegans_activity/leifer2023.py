@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import RawFormatError
-from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording
+from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording, study_files
 
 STUDY = "Leifer2023"
 #: a recording is found by its gcamp file; ``i`` is a plain non-negative integer (no leading zeros)
@@ -157,12 +157,7 @@ def _recording(folder: Path, index: str) -> RawRecording:
 def read(folder: Path) -> list[RawRecording]:
     """One :class:`RawRecording` per ``{i}_gcamp.txt`` in ``folder`` (the study folder), by ascending ``i``."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise RawFormatError(f"{STUDY}: study folder {folder} does not exist or is not a folder.")
-    indices = sorted(
-        (match.group(1) for path in folder.iterdir() if path.is_file() and (match := PATTERN.match(path.name))),
-        key=int,
-    )
-    if not indices:
-        raise RawFormatError(f"{STUDY}: no {{i}}_gcamp.txt files in {folder}; expected six files per recording.")
+    paths = study_files(folder, study=STUDY, match=PATTERN, description="{i}_gcamp.txt",
+                        hint="; expected six files per recording")
+    indices = sorted((PATTERN.match(path.name).group(1) for path in paths), key=int)
     return [_recording(folder, index) for index in indices]

@@ -42,29 +42,13 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import RawFormatError
-from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording
+from neuropil.pipelines.celegans_activity._matv5 import loadmat
+from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording, study_files
 
 STUDY = "Lin2023"
 #: flat folder, one recording per file
 PATTERN = "*.mat"
 FIELDS = ("use_flag", "proofread_neurons", "corrected_F", "F_0", "times")
-
-
-def mat_files(folder: Path) -> list[Path]:
-    """The ``.mat`` files the reader takes from ``folder``, in the order it reads them."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise RawFormatError(f"{STUDY}: study folder {folder} does not exist.")
-    return [p for p in sorted(folder.glob(PATTERN)) if p.is_file() and not p.name.startswith(".")]
-
-
-def _loadmat(path: Path) -> dict[str, Any]:
-    from scipy.io import loadmat
-
-    try:
-        return loadmat(path)
-    except Exception as error:  # scipy raises ValueError, OSError, TypeError or MatReadError for a damaged file
-        raise RawFormatError(f"{STUDY} {path.name} is not a readable MATLAB v5 file (truncated?): {error}") from error
 
 
 def _label(value: Any, name: str, index: int) -> str | None:
@@ -94,10 +78,7 @@ def _time_vector(content: dict[str, Any], name: str) -> np.ndarray:
 
 def _read_file(path: Path) -> RawRecording:
     name = path.name
-    content = _loadmat(path)
-    for field in FIELDS:
-        if field not in content:
-            raise RawFormatError(f"{STUDY} {name} lacks field {field!r} (expected {', '.join(FIELDS)}).")
+    content = loadmat(path, study=STUDY, fields=FIELDS)
     use_flag = np.asarray(content["use_flag"], dtype="float64").reshape(-1)
     neurons = content["proofread_neurons"]
     if not (isinstance(neurons, np.ndarray) and neurons.dtype == object):
@@ -138,8 +119,6 @@ def _read_file(path: Path) -> RawRecording:
 
 def read(folder: Path) -> list[RawRecording]:
     """One recording per ``.mat`` file in ``folder`` (the study folder), in sorted name order."""
-    folder = Path(folder)
-    paths = mat_files(folder)
-    if not paths:
-        raise RawFormatError(f"{STUDY}: no {PATTERN} files in {folder} (expected <run>_prfrd_data.mat).")
+    paths = study_files(folder, study=STUDY, match=PATTERN, description=PATTERN,
+                        hint=" (expected <run>_prfrd_data.mat)")
     return [_read_file(path) for path in paths]

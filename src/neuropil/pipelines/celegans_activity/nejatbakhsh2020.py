@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import RawFormatError
-from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording
+from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording, study_files
 
 STUDY = "Nejatbakhsh2020"
 #: one level of sub-folders, NWB files inside (loose files and ``.``-folders at the top are skipped)
@@ -49,19 +49,6 @@ DATA = f"{SERIES}/data"
 LABELS = "processing/CalciumActivity/NeuronIDs/labels"
 #: the reference pipeline's hard-coded frame interval (4 Hz), used only when the series has no clock
 REFERENCE_FRAME_INTERVAL = 0.25
-
-
-def nwb_files(folder: Path) -> list[Path]:
-    """The NWB files the reader takes from ``folder``, in the order it reads them."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise RawFormatError(f"{STUDY}: study folder {folder} does not exist.")
-    paths = []
-    for sub in sorted(folder.iterdir()):
-        if sub.name.startswith(".") or not sub.is_dir():
-            continue
-        paths.extend(p for p in sorted(sub.glob("*.nwb")) if not p.name.startswith(".") and p.is_file())
-    return paths
 
 
 def _text(value: object) -> str:
@@ -120,9 +107,8 @@ def _read_file(path: Path, relative: str) -> tuple[np.ndarray, list[RawLabel], n
 def read(folder: Path) -> list[RawRecording]:
     """One recording per NWB file under ``folder`` (the study folder), sorted by sub-folder and name."""
     folder = Path(folder)
-    paths = nwb_files(folder)
-    if not paths:
-        raise RawFormatError(f"{STUDY}: no {PATTERN} files in {folder} (expected <sub-folder>/<name>.nwb).")
+    paths = study_files(folder, study=STUDY, match=PATTERN, description=PATTERN,
+                        hint=" (expected <sub-folder>/<name>.nwb)")
     recordings = []
     for path in paths:
         relative = path.relative_to(folder).as_posix()

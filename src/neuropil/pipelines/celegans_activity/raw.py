@@ -15,10 +15,15 @@ with a counted reason.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
+
+from neuropil.errors import RawFormatError
 
 #: one published per-neuron label: None = unlabelled; a str (may contain '?', may be zero-padded,
 #: may be a class name without side); or a list of candidate strs/None as the source stores them
@@ -47,8 +52,6 @@ class RawRecording:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from neuropil.errors import RawFormatError
-
         self.traces = np.asarray(self.traces, dtype="float64")
         if self.traces.ndim != 2:
             raise RawFormatError(f"{self.study} {self.file}: traces must be 2-D (T, N), got shape {self.traces.shape}.")
@@ -64,3 +67,26 @@ class RawRecording:
                 )
         elif self.frame_interval is None:
             raise RawFormatError(f"{self.study} {self.file}: neither a time vector nor a frame interval.")
+
+
+def study_files(folder: str | os.PathLike[str], *, study: str, match: str | re.Pattern[str], description: str,
+                hint: str = "") -> list[Path]:
+    """The data files a reader takes from the study folder ``folder``, sorted (by sub-folder, then name).
+
+    ``match`` is either a glob pattern relative to ``folder`` (``"*.mat"``, ``"*/*.nwb"``; hidden
+    files and folders, ``.``-prefixed, are skipped) or a regular expression that the name of a file
+    directly in ``folder`` must match. Raises :class:`~neuropil.errors.RawFormatError` when ``folder``
+    is not a folder, or when nothing matches: ``"<study>: no <description> files in <folder><hint>."``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RawFormatError(f"{study}: study folder {folder} does not exist or is not a folder.")
+    if isinstance(match, str):
+        found = (path for path in folder.glob(match)
+                 if not any(part.startswith(".") for part in path.relative_to(folder).parts))
+    else:
+        found = (path for path in folder.iterdir() if match.match(path.name))
+    paths = sorted(path for path in found if path.is_file())
+    if not paths:
+        raise RawFormatError(f"{study}: no {description} files in {folder}{hint}.")
+    return paths

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import RawFormatError
-from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording
+from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording, study_files
 
 STUDY = "Venkatachalam2024"
 #: one worm per zip; hidden files (``._x.zip`` AppleDouble copies) are not worms
@@ -159,10 +159,4 @@ def _recording(path: Path) -> RawRecording:
 
 def read(folder: Path) -> list[RawRecording]:
     """One :class:`RawRecording` per ``*.zip`` in ``folder`` (the study folder), sorted by name."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise RawFormatError(f"{STUDY}: study folder {folder} does not exist or is not a folder.")
-    paths = sorted(path for path in folder.iterdir() if path.is_file() and PATTERN.match(path.name))
-    if not paths:
-        raise RawFormatError(f"{STUDY}: no *.zip files in {folder}.")
-    return [_recording(path) for path in paths]
+    return [_recording(path) for path in study_files(folder, study=STUDY, match=PATTERN, description="*.zip")]

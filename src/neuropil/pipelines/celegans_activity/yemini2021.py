@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import RawFormatError
+from neuropil.pipelines.celegans_activity._matv5 import loadmat
 from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording
 
 STUDY = "Yemini2021"
@@ -53,15 +54,6 @@ FILES = ("Head_Activity_OH15500.mat", "Head_Activity_OH16230.mat", "Tail_Activit
 FIELDS = ("fps", "files", "neurons", "is_L", "norm_traces")
 #: leading frames the reference drops ("observed empirically" to be 0.0)
 LEADING_FRAMES = 4
-
-
-def _loadmat(path: Path) -> dict[str, Any]:
-    from scipy.io import loadmat
-
-    try:
-        return loadmat(path)
-    except Exception as error:  # scipy raises ValueError, OSError, TypeError or MatReadError for a damaged file
-        raise RawFormatError(f"{STUDY} {path.name} is not a readable MATLAB v5 file (truncated?): {error}") from error
 
 
 def _cells(content: dict[str, Any], field: str, name: str) -> list[Any]:
@@ -88,10 +80,7 @@ def _numeric(value: Any, name: str, where: str) -> np.ndarray:
 
 def _read_file(path: Path) -> list[RawRecording]:
     name = path.name
-    content = _loadmat(path)
-    for field in FIELDS:
-        if field not in content:
-            raise RawFormatError(f"{STUDY} {name} lacks field {field!r} (expected {', '.join(FIELDS)}).")
+    content = loadmat(path, study=STUDY, fields=FIELDS)
     fps_array = np.asarray(content["fps"], dtype="float64").reshape(-1)
     if fps_array.size != 1 or not np.isfinite(fps_array[0]) or fps_array[0] <= 0:
         raise RawFormatError(f"{STUDY} {name}: field 'fps' must be one positive number, got {fps_array.tolist()}.")

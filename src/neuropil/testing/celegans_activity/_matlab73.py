@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ __all__ = [
     "calcium_traces",
     "zimmer_worm",
     "write_worm_struct",
+    "write_zimmer_study",
 ]
 
 #: the first 116 bytes of a v7.3 MAT-file's user block; the date is fixed so fixtures are reproducible
@@ -249,3 +250,26 @@ def write_worm_struct(path: str | os.PathLike[str], key: str, worms: Sequence[Ma
         fields[name] = list(values)
     value: Any = StructArray(fields) if struct_array else fields
     return write_mat73(path, {key: value})
+
+
+def write_zimmer_study(folder: str | os.PathLike[str], *, study: str, files: Sequence[str],
+                       labels: Mapping[str, Sequence[list[Any]]], seed: int, salt: int,
+                       key_for: Callable[[str], str] = lambda name: Path(name).stem,
+                       label_field: str, trace_field: str, time_field: str,
+                       time_as_row: bool = False) -> dict[str, Any]:
+    """Write a Zimmer-lab study whose files all share one layout into ``folder``: per file ``name``
+    (in ``files`` order) one struct ``key_for(name)`` (default: the stem) holding one
+    :func:`zimmer_worm` per entry of ``labels[key]``, all drawn from one generator seeded with
+    ``[seed, salt]``. Returns ``{"study", "files", "worms"}`` with the worms in the order a reader
+    returns them (see :func:`neuropil.testing.celegans_activity.kato2015.write`)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, salt])
+    worms: list[dict[str, Any]] = []
+    for name in files:
+        key = key_for(name)
+        file_worms = [zimmer_worm(rng, file=name, key=key, index=i, labels=entry) for i, entry in enumerate(labels[key])]
+        write_worm_struct(folder / name, key, file_worms, label_field=label_field, trace_field=trace_field,
+                          time_field=time_field, time_as_row=time_as_row)
+        worms += file_worms
+    return {"study": study, "files": list(files), "worms": worms}

@@ -10,9 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from neuropil.testing.celegans_activity._matlab73 import write_worm_struct, zimmer_worm
+from neuropil.testing.celegans_activity._matlab73 import write_zimmer_study
 
 STUDY = "Skora2018"
 #: mixed into the seed so that two studies written with one seed do not share their numbers
@@ -34,14 +32,5 @@ LABELS: dict[str, list[list[Any]]] = {
 def write(folder: Path, *, seed: int = 0) -> dict[str, Any]:
     """Write both files into the study folder ``folder``; return what was written (see
     :func:`neuropil.testing.celegans_activity.kato2015.write`)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([seed, SEED_SALT])
-    worms: list[dict[str, Any]] = []
-    for name in FILES:
-        key = Path(name).stem
-        file_worms = [zimmer_worm(rng, file=name, key=key, index=i, labels=labels) for i, labels in enumerate(LABELS[key])]
-        write_worm_struct(folder / name, key, file_worms, label_field="IDs", trace_field="traces",
-                          time_field="timeVectorSeconds")
-        worms += file_worms
-    return {"study": STUDY, "files": list(FILES), "worms": worms}
+    return write_zimmer_study(folder, study=STUDY, files=FILES, labels=LABELS, seed=seed, salt=SEED_SALT,
+                              label_field="IDs", trace_field="traces", time_field="timeVectorSeconds")
