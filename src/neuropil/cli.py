@@ -13,8 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pathlib import Path
+
 from neuropil import __version__
-from neuropil.errors import NeuropilError
+from neuropil.errors import InvalidArgumentError, NeuropilError
 
 STAT_COLUMNS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs",
                 "functional_edges", "unmapped_labels")
@@ -158,6 +160,64 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_list(args: argparse.Namespace) -> int:
+    from neuropil.benchmarks import list_tasks
+
+    tasks = [task.to_dict() for task in list_tasks()]
+    if args.json:
+        print(json.dumps(tasks, indent=2))
+        return 0
+    for task in tasks:
+        print(f"{task['id']} {task['version']}  on {task['dataset']} {task['dataset_config']}")
+        print(f"    {task['description']}")
+        print(f"    primary metric: {task['primary_metric']} ({task['direction']}); baselines: {', '.join(task['baselines'])}")
+    return 0
+
+
+def _cmd_bench_run(args: argparse.Namespace) -> int:
+    import shlex
+
+    from neuropil.benchmarks import runner
+
+    command = "neuropil " + shlex.join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("neuropil") else None
+    config = {"connectome": args.connectome} if args.connectome else None
+    if args.all_baselines:
+        out_dir = Path(args.out_dir or ".")
+        results = runner.run_all(args.task, seeds=args.seeds, quick=args.quick, home=args.home, out_dir=out_dir,
+                                 progress=not args.quiet, command=command)
+    else:
+        if not args.model:
+            raise InvalidArgumentError("bench run needs --model NAME or --all-baselines (see `neuropil bench list`).")
+        out = args.out or (Path(args.out_dir) / f"{args.task}-{args.model}.json" if args.out_dir else None)
+        results = [runner.run(args.task, args.model, seeds=args.seeds, quick=args.quick, home=args.home, out=out,
+                              progress=not args.quiet, config=config, command=command)]
+    if args.json:
+        print(json.dumps(results, indent=2))
+    elif not args.quiet:
+        rows = runner.results_table(results)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        print(_format_table(rows, columns))
+    return 0
+
+
+def _cmd_bench_plot(args: argparse.Namespace) -> int:
+    import importlib
+
+    from neuropil.benchmarks import get_task, results, runner
+
+    documents = [results.load(path) for path in args.results]
+    task = get_task(documents[0]["task"]["id"])
+    module = importlib.import_module(task.module)
+    out = Path(args.out)
+    if hasattr(module, "plot") and documents[0].get("artifacts"):
+        module.plot(documents[0]["artifacts"], out)
+    else:
+        runner.plot_results(documents, out)
+    if not args.quiet:
+        print(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", default=None, help="neuropil home (default: $NEUROPIL_HOME or ~/.cache/neuropil)")
@@ -194,6 +254,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hf", required=True, metavar="DIR", help="write a Hugging Face dataset folder")
     p.add_argument("--force", action="store_true", help="replace DIR if it exists")
     p.set_defaults(run=_cmd_export)
+
+    bench = commands.add_parser("bench", parents=[common], help="benchmarks: list tasks, run baselines, plot")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH_COMMAND")
+    p = bench_commands.add_parser("list", parents=[common], help="list every task")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_cmd_bench_list)
+    p = bench_commands.add_parser("run", parents=[common], help="train, select on valid, evaluate on test")
+    p.add_argument("task")
+    p.add_argument("--model", default=None, help="a registered baseline (see `neuropil bench list`)")
+    p.add_argument("--all-baselines", action="store_true", help="run every registered baseline; table + PNG")
+    p.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1), default 10")
+    p.add_argument("--quick", action="store_true", help="a CI-sized configuration that still trains for real")
+    p.add_argument("--out", default=None, help="result JSON file (one model)")
+    p.add_argument("--out-dir", default=None, help="folder for result JSONs and the plot")
+    p.add_argument("--connectome", default=None, help="connectome of connectome-constrained models (cook_2019)")
+    p.add_argument("--json", action="store_true", help="print the result documents as JSON")
+    p.set_defaults(run=_cmd_bench_run)
+    p = bench_commands.add_parser("plot", parents=[common], help="draw result files to a PNG")
+    p.add_argument("results", nargs="+", help="result JSON files")
+    p.add_argument("--out", required=True, help="PNG path")
+    p.set_defaults(run=_cmd_bench_plot)
     return parser
 
 

@@ -1,0 +1,72 @@
+"""Stored splits: made once by a seeded procedure, saved with the homogenized data, hashed.
+
+``<home>/benchmarks/<task>/<task version>/split-<dataset fingerprint[:16]>.json`` holds the split and
+the identity of the data it was made from; its SHA-256 (of the canonical JSON) goes into every
+result, so a changed split or dataset version changes the result's hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuropil import _store
+from neuropil._home import get_home
+from neuropil.benchmarks import TaskSpec
+from neuropil.datasets import get_spec
+from neuropil.errors import InvalidArgumentError, StoreCorruptedError
+
+
+def canonical_json(payload: Any) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def sha256_json(payload: Any) -> str:
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def dataset_identity(task: TaskSpec, home: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Dataset id, version and the SHA-256 of its manifest (what a result was computed on)."""
+    spec = get_spec(task.dataset)
+    path = _store.require_version(spec.id, spec.version, home) / _store.MANIFEST
+    return {"id": spec.id, "version": spec.version,
+            "manifest_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "fingerprint": (_store.read_manifest(spec.id, spec.version, home) or {}).get("fingerprint", "")}
+
+
+def make_worm_split(worms: list[str], *, seed: int, valid: int, test: int) -> dict[str, list[str]]:
+    """Held-out animals: a seeded permutation of the sorted worm ids."""
+    if len(worms) < valid + test + 1:
+        raise InvalidArgumentError(f"{len(worms)} worms cannot give {valid} valid + {test} test + >= 1 train worm.")
+    order = np.random.default_rng(seed).permutation(sorted(worms)).tolist()
+    return {"test": sorted(order[:test]), "valid": sorted(order[test:test + valid]), "train": sorted(order[test + valid:])}
+
+
+def load_or_make_split(task: TaskSpec, worms: list[str], *, home: str | os.PathLike[str] | None = None) -> tuple[dict, str]:
+    """The stored split of ``task`` for the current dataset version (made and stored on first use)."""
+    identity = dataset_identity(task, home)
+    folder = get_home(home) / "benchmarks" / task.id / task.version
+    path = folder / f"split-{identity['fingerprint'][:16]}.json"
+    if path.is_file():
+        stored = json.loads(path.read_text())
+        if sha256_json(stored["split"]) != stored["sha256"]:
+            raise StoreCorruptedError(f"Stored split {path} does not match its SHA-256; delete it to remake it.")
+        return stored["split"], stored["sha256"]
+    if task.split.get("kind") != "by_worm":
+        split: dict[str, Any] = {"kind": task.split.get("kind", "none")}
+    else:
+        split = make_worm_split(worms, seed=task.split["seed"], valid=task.split["valid"], test=task.split["test"])
+    digest = sha256_json(split)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(handle, "w") as out:
+        json.dump({"task": task.id, "task_version": task.version, "dataset": identity, "procedure": task.split,
+                   "split": split, "sha256": digest}, out, indent=2, sort_keys=True)
+    os.replace(temporary, path)
+    return split, digest
