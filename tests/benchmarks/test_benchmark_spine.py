@@ -137,3 +137,11 @@ def test_cli_bench(bench_home: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["bench", "plot", str(tmp_path / "r.json"), "--out", str(tmp_path / "r.png")]) == 0
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert get_task(TASK).split["kind"] == "by_worm"
+
+
+def test_published_results_validate() -> None:
+    """The result files behind the README's table follow the published schema."""
+    folder = Path(__file__).resolve().parents[2] / "docs" / "results"
+    documents = [load(path) for path in sorted(folder.glob(f"{TASK}-*.json"))]
+    assert {d["model"]["name"] for d in documents} == set(get_task(TASK).baselines)
+    assert all(len(d["seeds"]) == 10 and not d["quick"] for d in documents)

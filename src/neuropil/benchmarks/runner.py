@@ -172,7 +172,9 @@ def results_table(results: list[dict[str, Any]]) -> list[dict[str, str]]:
     for result in results:
         test = result["summary"]["test"]
         row = {"model": result["model"]["name"], "seeds": str(len(result["seeds"]))}
-        for metric, values in test.items():
+        order = get_task(result["task"]["id"]).metrics  # the task's own metric order
+        for metric in sorted(test, key=lambda m: order.index(m) if m in order else len(order)):
+            values = test[metric]
             if metric.startswith("persistence_"):
                 continue
             std = values["std"]
