@@ -18,14 +18,6 @@ from neuropil.pipelines import ingest
 TASK = "celegans-activity-forecast"
 
 
-@pytest.fixture(scope="module")
-def bench_home(tmp_path_factory: pytest.TempPathFactory, shared_root: Path) -> Path:
-    home = tmp_path_factory.mktemp("bench")
-    ingest("celegans-connectomes", raw_dir=shared_root, home=home, progress=False)
-    ingest("celegans-activity", raw_dir=shared_root, home=home, progress=False)
-    return home
-
-
 def random_input(rng: np.random.Generator, w: int = 50, n: int = 7) -> dict:
     y = rng.normal(size=(w, 3, n))
     return {"y_true": y, "y_pred": y + rng.normal(scale=0.1, size=y.shape), "mask": rng.random(y.shape) > 0.2,
