@@ -98,3 +98,16 @@ def test_console_script_runs(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "neuropil.cli", "list", "--home", str(tmp_path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and DATASET in result.stdout
+
+
+def test_global_options_before_or_after_the_command() -> None:
+    """`--home` / `-q` given before the command must survive the sub-command's parser (a plain
+    default there used to reset them, so `neuropil --home H ingest X` built into ~/.cache)."""
+    from neuropil.cli import build_parser
+
+    parser = build_parser()
+    for argv, home, quiet in ((["--home", "H", "-q", "list"], "H", True), (["list", "--home", "H"], "H", False),
+                              (["list"], None, False), (["-q", "bench", "list"], None, True),
+                              (["--home", "A", "info", "x", "--home", "B"], "B", False)):
+        args = parser.parse_args(argv)
+        assert (args.home, args.quiet) == (home, quiet), argv

@@ -219,11 +219,19 @@ def _cmd_bench_plot(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", default=None, help="neuropil home (default: $NEUROPIL_HOME or ~/.cache/neuropil)")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars, no summary")
+    def options(default_home, default_quiet) -> argparse.ArgumentParser:
+        shared = argparse.ArgumentParser(add_help=False)
+        shared.add_argument("--home", default=default_home,
+                            help="neuropil home (default: $NEUROPIL_HOME or ~/.cache/neuropil)")
+        shared.add_argument("-q", "--quiet", action="store_true", default=default_quiet,
+                            help="no progress bars, no summary")
+        return shared
+
+    # accepted before and after the command; the sub-commands' copies default to SUPPRESS so that
+    # `neuropil --home H ingest X` keeps H (a plain default would reset it to None)
+    common = options(argparse.SUPPRESS, argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="neuropil", description="Connectome and neural-dataset hub.",
-                                     parents=[common])
+                                     parents=[options(None, False)])
     parser.add_argument("--version", action="version", version=f"neuropil {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -68,5 +68,8 @@ def write(result: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         json.dump(result, out, indent=2, sort_keys=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would make a shared result file private
     os.replace(temporary, path)
     return path
