@@ -1,0 +1,203 @@
+"""microns-fields from the 56 real imaging fields, and microns-pinky100.
+
+Counts are re-derived from the raw CSVs with the ``csv`` module (no pandas, no neuropil reader);
+totals are the ones published in ``shared/data/MANIFEST.md`` (19,178 rows, 27,674 EM edges, 30,721
+synapses); the registry's hashes are checked against the independent ``SHA256SUMS`` list.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import pathlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neuropil.errors import ChecksumError, InvalidArgumentError, NotIngestedError, RawFormatError
+
+FIELD_DIR = "microns/cortical_blueprint_fields"
+
+
+@pytest.fixture(scope="module")
+def fields_home(real_home) -> Path:
+    """One ingest of all 56 fields (and pinky100) from the real files, shared by read-only tests."""
+    return real_home("microns-fields", "microns-pinky100")
+
+
+def _csv_counts(path: Path) -> tuple[int, int, int]:
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    assert header[1:] == [str(i) for i in range(len(body))]
+    values = [int(v) for row in body for v in row[1:]]
+    return len(body), sum(v > 0 for v in values), sum(values)
+
+
+def test_registry_declares_every_file_with_url_and_independent_sha256(shared_root: Path) -> None:
+    from neuropil.datasets import get_spec
+
+    spec = get_spec("microns-fields")
+    sums = {}
+    for line in (shared_root / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        if name.startswith(FIELD_DIR + "/") and name.count("/") == 3:
+            sums[name.removeprefix(FIELD_DIR + "/")] = digest
+    on_disk = {f"{p.parent.name}/{p.name}" for p in (shared_root / FIELD_DIR).glob("*_*_*/*")}
+    assert len(on_disk) == 316 and set(sums) == on_disk
+    assert {r.name: r.sha256 for r in spec.raw_files} == sums
+    for raw in spec.raw_files:
+        assert raw.url == ("https://raw.githubusercontent.com/neurovium/CorticalBlueprintRNN/"
+                           "8d5e241b444803ba552923d32a5fcef39439425b/Model/DATA/info/" + raw.name)
+    assert sum(r.name.endswith("corr_matrix.npy") for r in spec.raw_files) == 16
+    assert sorted(r.name.split("/")[0] for r in spec.raw_files if "/spikes_" in r.name) == ["6_2_8", "6_4_8", "6_6_8", "6_7_8"]
+
+
+def test_info_reports_per_field_counts_derived_from_the_csvs(fields_home: Path, shared_root: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from neuropil.cli import main
+
+    assert main(["info", "microns-fields", "--json", "--home", str(fields_home)]) == 0
+    stats = json.loads(capsys.readouterr().out)["stats"]["fields"]
+    folders = sorted(p.name for p in (shared_root / FIELD_DIR).iterdir() if p.is_dir())
+    assert sorted(stats) == folders and len(folders) == 56
+    totals = [0, 0, 0]
+    for field in folders:
+        neurons, edges, synapses = _csv_counts(shared_root / FIELD_DIR / field / f"connectome_{field}.csv")
+        assert (stats[field]["neurons"], stats[field]["edges"], stats[field]["synapses"]) == (neurons, edges, synapses), field
+        totals = [totals[0] + neurons, totals[1] + edges, totals[2] + synapses]
+    assert totals == [19178, 27674, 30721]  # MANIFEST.md
+    assert (stats["6_6_2"]["neurons"], stats["6_6_2"]["edges"], stats["6_6_2"]["synapses"]) == (312, 316, 338)
+
+
+def test_positions_are_nm_rows_and_correct_orientation_on_6_6_2(fields_home: Path, shared_root: Path) -> None:
+    from scipy.spatial.distance import pdist, squareform
+    from scipy.stats import spearmanr
+
+    from neuropil.loaders.microns_fields import load_field
+
+    field = load_field("6_6_2", home=fields_home)
+    # hand conversion of the first published triple [167584, 104848, 26197] voxels (4 x 4 x 40 nm)
+    assert field.positions_nm[0].tolist() == [167584 * 4, 104848 * 4, 26197 * 40]
+    upper = np.triu_indices(field.n, 1)
+    rho = spearmanr(squareform(pdist(field.positions_nm))[upper], field.corr[upper])[0]
+    assert rho < -0.4  # nearby somata are more correlated
+    # the seed notebook's np.array(p.tolist()).reshape(3, -1) scrambles the neurons' coordinates
+    voxels = field.positions_nm / np.array([4.0, 4.0, 40.0])
+    scrambled = voxels.reshape(3, -1).T * np.array([4.0, 4.0, 40.0])
+    rho_scrambled = spearmanr(squareform(pdist(scrambled))[upper], field.corr[upper])[0]
+    assert abs(rho_scrambled) < 0.1
+
+
+def test_functional_matrices_and_recomputed_agreement(fields_home: Path) -> None:
+    from neuropil import _store
+    from neuropil.loaders.microns_fields import functional_fields, load_field
+
+    assert functional_fields(home=fields_home) == [f"6_{s}_{p}" for s in (2, 4, 6, 7) for p in (2, 4, 6, 8)]
+    field = load_field("6_2_8", home=fields_home)
+    assert np.allclose(field.sttc, field.sttc.T) and np.allclose(np.diag(field.corr), 1.0)
+    assert len(field.spike_times) == field.n and all(np.all(np.diff(t) >= 0) for t in field.spike_times)
+    agreement = _store.read_manifest("microns-fields", "1.0.0", fields_home)["functional_agreement"]
+    assert sorted(agreement) == ["6_2_8", "6_4_8", "6_6_8", "6_7_8"]
+    for values in agreement.values():
+        assert values["corr"]["max_abs_diff"] < 1e-12 and values["sttc"]["max_abs_diff"] < 1e-12
+
+
+def test_loaders_pyg_networkx_pandas_torch(fields_home: Path) -> None:
+    import neuropil
+    from neuropil.loaders.microns_fields import load_field
+
+    data = neuropil.load("microns-fields", field="6_6_2", format="pyg", functional=True, home=fields_home)
+    arrays = load_field("6_6_2", home=fields_home)
+    assert data.num_nodes == 312 and data.edge_index.shape == (2, 316)
+    assert int(data.edge_attr[:, 0].sum()) == 338 and data.edge_attr_names == ["synapse_count", "corr", "sttc"]
+    pre, post = data.edge_index.numpy()
+    assert np.allclose(data.edge_attr[:, 1].numpy(), arrays.corr[pre, post], atol=1e-6)
+    assert data.corr.shape == (312, 312) and data.nucleus_id.tolist() == arrays.nucleus_id.tolist()
+    graph = neuropil.load("microns-fields", field="5_3_8", format="networkx", home=fields_home)
+    assert graph.number_of_nodes() == 42 and graph.number_of_edges() == 4
+    edges = neuropil.load("microns-fields", format="pandas", table="edges", home=fields_home)
+    assert len(edges) == 27674 and edges["synapse_count"].sum() == 30721
+    tensors = neuropil.load("microns-fields", field="4_7_2", format="torch", home=fields_home)
+    assert set(tensors) == {"positions_nm", "synapse_counts", "nucleus_id"}
+    hf = neuropil.load("microns-fields", field="6_6_2", format="hf", home=fields_home)
+    assert hf["neurons"].num_rows == 312 and hf["edges"].num_rows == 316
+    with pytest.raises(NotIngestedError, match="4_7_2.*no functional"):
+        neuropil.load("microns-fields", field="4_7_2", format="pyg", functional=True, home=fields_home)
+    with pytest.raises(InvalidArgumentError, match="Unknown value '6_6_3' for argument field"):
+        neuropil.load("microns-fields", field="6_6_3", format="pyg", home=fields_home)
+
+
+class _Payload:
+    """Unpickling this touches a marker file: proof that a pickle ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # noqa: ANN204
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def test_tampered_pickle_is_refused_before_unpickling(shared_root: Path, tmp_path: Path) -> None:
+    from neuropil.datasets import get_spec
+    from neuropil.pipelines import ingest
+    from neuropil.pipelines._npy import load_verified_npy
+
+    marker = tmp_path / "pickle-ran"
+    hostile = tmp_path / "positions_6_6_2.npy"
+    np.save(hostile, np.array([_Payload(marker), None], dtype=object), allow_pickle=True)
+    registered = get_spec("microns-fields").raw_file("6_6_2/positions_6_6_2.npy").sha256
+    with pytest.raises(ChecksumError, match="positions_6_6_2.npy.*Refusing to unpickle"):
+        load_verified_npy(hostile, registered)
+    assert not marker.exists()
+    # even with a matching hash, the restricted unpickler builds arrays and nothing else
+    import hashlib
+
+    with pytest.raises(RawFormatError, match="only numpy arrays"):
+        load_verified_npy(hostile, hashlib.sha256(hostile.read_bytes()).hexdigest())
+    assert not marker.exists()
+    # through the whole ingest: a mirror whose one pickle was swapped fails, nothing is published
+    mirror = tmp_path / "mirror"
+    for source in (shared_root / FIELD_DIR).glob("*_*_*/*"):
+        target = mirror / source.parent.name / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
+    (mirror / "6_6_2" / "positions_6_6_2.npy").unlink()
+    (mirror / "6_6_2" / "positions_6_6_2.npy").write_bytes(hostile.read_bytes())
+    with pytest.raises(ChecksumError, match="6_6_2/positions_6_6_2.npy"):
+        ingest("microns-fields", raw_dir=mirror, home=tmp_path / "home", progress=False)
+    assert not marker.exists()
+    assert not (tmp_path / "home" / "microns-fields" / "1.0.0").exists()
+
+
+def test_pinky100_counts_from_the_csvs(fields_home: Path, shared_root: Path) -> None:
+    import neuropil
+    from neuropil import _store
+
+    folder = shared_root / "microns" / "pinky100"
+    with open(folder / "soma.csv", newline="") as handle:
+        somata = [row["segment_id"] for row in csv.DictReader(handle)]
+    with open(folder / "synapses.csv", newline="") as handle:
+        synapses = [(row["pre"], row["post"]) for row in csv.DictReader(handle)]
+    pairs = set(synapses)
+    stats = _store.read_manifest("microns-pinky100", "1.0.0", fields_home)["stats"]["pinky100"]
+    assert (len(somata), len(synapses), len(pairs)) == (363, 1981, 1752)
+    assert (stats["neurons"], stats["synapses"], stats["edges"]) == (len(somata), len(synapses), len(pairs))
+    assert stats["autapse_synapses"] == sum(a == b for a, b in synapses) == 2
+    data = neuropil.load("microns-pinky100", format="pyg", home=fields_home)
+    assert data.num_nodes == 363 and data.num_edges == 1752 and int(data.edge_attr.sum()) == 1981
+    no_loops = neuropil.load("microns-pinky100", format="pyg", self_loops=False, home=fields_home)
+    assert no_loops.num_edges == 1750
+    graph = neuropil.load("microns-pinky100", format="networkx", home=fields_home)
+    assert graph.number_of_edges() == 1752
+    assert neuropil.load("microns-pinky100", format="hf", home=fields_home)["synapses"].num_rows == 1981
+
+
+def test_pinky100_malformed_loc_is_named(tmp_path: Path, shared_root: Path) -> None:
+    from neuropil.pipelines.microns_pinky100 import parse_loc
+    import pandas as pd
+
+    assert parse_loc(pd.Series(["[314028 159940  77280]"])).tolist() == [[314028.0, 159940.0, 77280.0]]
+    with pytest.raises(RawFormatError, match=r"row 1: loc '\[1 2\]'"):
+        parse_loc(pd.Series(["[1 2 3]", "[1 2]"]))
