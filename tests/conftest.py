@@ -54,22 +54,38 @@ def shared_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ingested_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One full ingest of celegans-connectomes from the real files, shared by read-only tests."""
-    if not (SHARED_DATA / "MANIFEST.md").is_file():
-        if _in_ci():
-            pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
-        pytest.skip(f"real upstream data not found at {SHARED_DATA}")
-    from neuropil.pipelines import ingest
+def real_home(tmp_path_factory: pytest.TempPathFactory):
+    """``real_home("microns-fields", ...)``: one session-wide home where each named dataset is
+    ingested from the real files once, on first request. Read-only: a test that changes a home
+    copies it first."""
+    home = tmp_path_factory.mktemp("real-ingests")
+    done: set[str] = set()
 
-    home = tmp_path_factory.mktemp("ingested")
-    previous = os.environ.get("NEUROPIL_OFFLINE")
-    os.environ["NEUROPIL_OFFLINE"] = "1"
-    try:
-        ingest("celegans-connectomes", raw_dir=SHARED_DATA, home=home, progress=False)
-    finally:
-        if previous is None:
-            os.environ.pop("NEUROPIL_OFFLINE", None)
-        else:
-            os.environ["NEUROPIL_OFFLINE"] = previous
-    return home
+    def ingested(*datasets: str) -> Path:
+        if not (SHARED_DATA / "MANIFEST.md").is_file():
+            if _in_ci():
+                pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
+            pytest.skip(f"real upstream data not found at {SHARED_DATA}")
+        from neuropil.pipelines import ingest
+
+        previous = os.environ.get("NEUROPIL_OFFLINE")
+        os.environ["NEUROPIL_OFFLINE"] = "1"
+        try:
+            for name in datasets:
+                if name not in done:
+                    ingest(name, raw_dir=SHARED_DATA, home=home, progress=False)
+                    done.add(name)
+        finally:
+            if previous is None:
+                os.environ.pop("NEUROPIL_OFFLINE", None)
+            else:
+                os.environ["NEUROPIL_OFFLINE"] = previous
+        return home
+
+    return ingested
+
+
+@pytest.fixture(scope="session")
+def ingested_home(real_home) -> Path:
+    """One full ingest of celegans-connectomes from the real files, shared by read-only tests."""
+    return real_home("celegans-connectomes")

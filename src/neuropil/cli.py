@@ -139,6 +139,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         parameters["allow_unverified"] = True
     if args.dt is not None:
         parameters["dt"] = args.dt
+    if getattr(args, "graph", None):
+        parameters["graph"] = args.graph
+    for option in ("tables", "materialization", "engine", "scheduler"):  # microns-minnie65
+        if getattr(args, option, None) is not None:
+            parameters[option] = getattr(args, option)
     result = ingest(args.dataset, raw_dir=args.raw_dir, home=args.home, force=args.force,
                     progress=not args.quiet, **parameters)
     if args.json:
@@ -179,18 +184,30 @@ def _cmd_bench_run(args: argparse.Namespace) -> int:
 
     from neuropil.benchmarks import runner
 
-    command = "neuropil " + shlex.join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("neuropil") else None
+    command = "neuropil " + shlex.join(args.argv)
     config = {"connectome": args.connectome} if args.connectome else None
+    if args.protocol or args.field:  # microns-bio-rnn-*: reference | corrected protocol, source field
+        config = {**(config or {}), **({"protocol": args.protocol} if args.protocol else {}),
+                  **({"field": args.field} if args.field else {})}
+    if args.seeds is None:
+        from neuropil.benchmarks import get_task
+
+        args.seeds = get_task(args.task).min_seeds
+    if getattr(args, "graph", None):  # vessel tasks: which ingested VesselGraph graph
+        config = {**(config or {}), "graph": args.graph}
+    if args.save_predictions and (args.all_baselines or not args.out):
+        raise InvalidArgumentError("--save-predictions needs --model NAME and --out DIR (the submission folder).")
     if args.all_baselines:
         out_dir = Path(args.out_dir or ".")
         results = runner.run_all(args.task, seeds=args.seeds, quick=args.quick, home=args.home, out_dir=out_dir,
-                                 progress=not args.quiet, command=command)
+                                 progress=not args.quiet, config=config)
     else:
         if not args.model:
             raise InvalidArgumentError("bench run needs --model NAME or --all-baselines (see `neuropil bench list`).")
         out = args.out or (Path(args.out_dir) / f"{args.task}-{args.model}.json" if args.out_dir else None)
         results = [runner.run(args.task, args.model, seeds=args.seeds, quick=args.quick, home=args.home, out=out,
-                              progress=not args.quiet, config=config, command=command)]
+                              progress=not args.quiet, config=config, command=command,
+                              save_predictions=args.save_predictions)]
     if args.json:
         print(json.dumps(results, indent=2))
     elif not args.quiet:
@@ -215,6 +232,116 @@ def _cmd_bench_plot(args: argparse.Namespace) -> int:
         runner.plot_results(documents, out)
     if not args.quiet:
         print(f"wrote {out}")
+    return 0
+
+
+def _cmd_fisbe_eval(args: argparse.Namespace) -> int:
+    from neuropil._home import is_quiet as _quiet
+    from neuropil.benchmarks import fisbe_metrics
+
+    if len(args.gt) != len(args.pred):
+        raise InvalidArgumentError(f"fisbe eval needs one --pred per --gt; got {len(args.gt)} --gt and "
+                                   f"{len(args.pred)} --pred.")
+    pairs: list[tuple[Any, Any]] = []
+    for gt, pred in zip(args.gt, args.pred):
+        if Path(pred).is_dir() and not Path(pred).name.endswith(".zarr"):
+            pairs.extend(fisbe_metrics.pair_folders(gt, pred))  # two folders: pair by sample name
+        else:
+            pairs.append((gt, pred))
+    partly: Any = args.partly
+    if args.split_list:
+        if args.partly:
+            raise InvalidArgumentError("Give either --partly (every image) or --split-list (per image), not both.")
+        partly = fisbe_metrics.partly_flags([gt for gt, _ in pairs], args.split_list)
+    result = fisbe_metrics.evaluate_set(pairs, pred_key=args.pred_key, partly=partly, min_size=args.min_size,
+                                        allow_empty=args.allow_empty,
+                                        progress=not (args.quiet or _quiet()))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    rows = [{"set": image["sample"], **{k: image[k] for k in ("S", "avF1", "C", "clDiceTP", "tp", "TP_05", "FS",
+                                                              "FM", "num_gt", "num_pred")}} for image in result["images"]]
+    if len(rows) > 1:
+        rows.append({"set": f"pooled ({len(rows)})", **{k: result[k] for k in rows[0] if k != "set"}})
+    rows = [{k: (f"{v:.6f}" if isinstance(v, float) else v) for k, v in row.items()} for row in rows]
+    print(_format_table(rows, list(rows[0])))
+    return 0
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from neuropil.benchmarks.leaderboard import submit
+
+    entry = submit(args.folder, name=args.name, code=args.code, paper=args.paper, home=args.home,
+                   min_seeds=args.min_seeds, allow_quick=args.allow_quick, max_file_bytes=args.max_file_bytes)
+    if args.json:
+        print(json.dumps(entry, indent=2))
+    elif not args.quiet:
+        test = entry["summary"]["test"].get(entry["primary_metric"], {})
+        print(f"accepted: entry {entry['id']} on {entry['task']['id']} ({entry['name']}); re-scored test "
+              f"{entry['primary_metric']} {_mean_pm(test.get('mean'), test.get('std'))} over {len(entry['seeds'])} seeds")
+    return 0
+
+
+def _cmd_leaderboard(args: argparse.Namespace) -> int:
+    from neuropil.benchmarks import leaderboard
+
+    if args.html:
+        from neuropil.benchmarks.site import write_site
+
+        path = write_site(args.html, home=args.home)
+        if not args.quiet:
+            print(f"wrote {path / 'index.html'}")
+        return 0
+    if not args.task:
+        raise InvalidArgumentError("leaderboard needs a TASK (see `neuropil bench list`) or --html DIR.")
+    rows = leaderboard.ranked(args.task, args.home)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif args.markdown:
+        print(leaderboard.markdown(args.task, rows))
+    else:
+        columns, cells = leaderboard.table_rows(args.task, rows)
+        print(_format_table(cells, columns) if cells else f"no entries yet for {args.task}")
+    return 0
+
+
+def _mean_pm(mean: float | None, std: float | None) -> str:
+    if mean is None:
+        return "n/a"
+    return f"{mean:.4f}" + (f" ± {std:.4f}" if std is not None else "")
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from neuropil.benchmarks.leaderboard import verify
+
+    report = verify(args.entry, home=args.home, progress=not args.quiet)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        rows = [{"part": r["part"], "metric": r["metric"],
+                 "entry": _mean_pm(r.get("entry_mean"), r.get("entry_std")),
+                 "re-run": _mean_pm(r.get("rerun_mean"), r.get("rerun_std")),
+                 "difference": "" if r.get("difference") is None else f"{r['difference']:+.2e}",
+                 "tolerance": "" if r.get("tolerance") is None else f"{r['tolerance']:.2e}",
+                 "": "ok" if r["agree"] else "DIFFERS"} for r in report["metrics"]]
+        print(_format_table(rows, ["part", "metric", "entry", "re-run", "difference", "tolerance", ""]))
+        for note in report["notes"]:
+            print(f"note: {note}")
+        print(f"entry {report['entry']}: " + ("re-run agrees" if report["agree"] else "re-run DIFFERS"))
+    return 0 if report["agree"] else 1
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from neuropil.benchmarks import runner
+
+    seeds = args.seeds if args.seeds is not None else (2 if args.quick else 10)
+    results = runner.run_all(args.task, seeds=seeds, quick=args.quick, home=args.home, out_dir=args.out_dir,
+                             progress=not args.quiet)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    elif not args.quiet:
+        rows = runner.results_table(results)
+        print(_format_table(rows, list(dict.fromkeys(k for row in rows for k in row))))
     return 0
 
 
@@ -254,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-unverified", action="store_true",
                    help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)")
     p.add_argument("--dt", type=float, default=None, help="activity: common time step in seconds (1/3)")
+    p.add_argument("--graph", default=None, help="vesselgraph: graph(s) to ingest, e.g. sample or BALBc_no1 (comma list)")
+    p.add_argument("--tables", default=None, metavar="DIR", help="microns-minnie65: folder of CAVE table dumps")
+    p.add_argument("--materialization", type=int, default=None, help="microns-minnie65: CAVE version of the dumps")
+    p.add_argument("--engine", default=None, choices=("pyarrow", "dask"), help="microns-minnie65: streaming engine")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="microns-minnie65: Dask scheduler address")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(run=_cmd_ingest)
 
@@ -272,23 +404,82 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("task")
     p.add_argument("--model", default=None, help="a registered baseline (see `neuropil bench list`)")
     p.add_argument("--all-baselines", action="store_true", help="run every registered baseline; table + PNG")
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1), default 10")
+    p.add_argument("--seeds", type=int, default=None, help="number of seeds (0..N-1), default the task's (10; 20 "
+                   "for microns-bio-rnn-*)")
     p.add_argument("--quick", action="store_true", help="a CI-sized configuration that still trains for real")
-    p.add_argument("--out", default=None, help="result JSON file (one model)")
+    p.add_argument("--protocol", choices=("reference", "corrected"), default=None,
+                   help="microns-bio-rnn-*: the published configuration, flaws included, or the corrected one (default)")
+    p.add_argument("--field", default=None, help="microns-bio-rnn-*: source imaging field of W* and D* (6_6_2)")
+    p.add_argument("--out", default=None, help="result JSON file (one model); with --save-predictions, a folder")
+    p.add_argument("--save-predictions", action="store_true",
+                   help="write a leaderboard submission folder to --out: result.json + per-seed predictions")
     p.add_argument("--out-dir", default=None, help="folder for result JSONs and the plot")
     p.add_argument("--connectome", default=None, help="connectome of connectome-constrained models (cook_2019)")
+    p.add_argument("--graph", default=None, help="vessel tasks: the ingested VesselGraph graph (default: sample)")
     p.add_argument("--json", action="store_true", help="print the result documents as JSON")
     p.set_defaults(run=_cmd_bench_run)
     p = bench_commands.add_parser("plot", parents=[common], help="draw result files to a PNG")
     p.add_argument("results", nargs="+", help="result JSON files")
     p.add_argument("--out", required=True, help="PNG path")
     p.set_defaults(run=_cmd_bench_plot)
+
+    p = commands.add_parser("submit", parents=[common], help="validate, re-score and add a submission folder")
+    p.add_argument("folder", help="a folder written by `neuropil bench run ... --save-predictions --out DIR`")
+    p.add_argument("--name", required=True, help="the entry's name on the leaderboard")
+    p.add_argument("--code", default=None, help="code URL (required unless the run is a registered baseline)")
+    p.add_argument("--paper", default=None, help="paper URL")
+    p.add_argument("--min-seeds", type=int, default=None,
+                   help="lower the task's required seed count (10); for tests and dry runs only, recorded")
+    p.add_argument("--allow-quick", action="store_true", help="accept a --quick run (tests and dry runs only)")
+    p.add_argument("--max-file-bytes", type=int, default=None, help="limit per predictions file (64 MiB)")
+    p.add_argument("--json", action="store_true", help="print the entry as JSON")
+    p.set_defaults(run=_cmd_submit)
+
+    p = commands.add_parser("leaderboard", parents=[common], help="ranked entries of a task; --html for a site")
+    p.add_argument("task", nargs="?", default=None, help="a task id (see `neuropil bench list`)")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    form.add_argument("--html", default=None, metavar="DIR", help="write a static site for every task to DIR")
+    p.set_defaults(run=_cmd_leaderboard)
+
+    p = commands.add_parser("verify", parents=[common], help="re-run an entry's command and compare the numbers")
+    p.add_argument("entry", help="an entry id (see `neuropil leaderboard TASK`)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=_cmd_verify)
+
+    p = commands.add_parser("reproduce", parents=[common], help="run every registered baseline of a task")
+    p.add_argument("task")
+    p.add_argument("--quick", action="store_true", help="CI-sized: quick configurations, 2 seeds unless --seeds")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per baseline (default 10; 2 with --quick)")
+    p.add_argument("--out-dir", default=None, help="folder for the result JSONs and the plot")
+    p.add_argument("--json", action="store_true", help="print the result documents as JSON")
+    p.set_defaults(run=_cmd_reproduce)
+
+    fisbe = commands.add_parser("fisbe", parents=[common], help="FISBe tools: the official instance metrics")
+    fisbe_commands = fisbe.add_subparsers(dest="fisbe_command", required=True, metavar="FISBE_COMMAND")
+    p = fisbe_commands.add_parser("eval", parents=[common],
+                                  help="score predictions against FISBe ground truth (S, avF1, C, clDiceTP, FS, FM)")
+    p.add_argument("--gt", action="append", required=True, metavar="GT.zarr",
+                   help="ground-truth zarr (repeat for a set), or a folder of <sample>.zarr")
+    p.add_argument("--pred", action="append", required=True, metavar="PRED.hdf",
+                   help="prediction file (.hdf/.h5/.zarr; one per --gt), or a folder of <sample>.hdf")
+    p.add_argument("--pred-key", default="volumes/gmm_label_cleaned", help="dataset of the label volume in PRED")
+    p.add_argument("--partly", action="store_true",
+                   help="partly labelled images: unmatched predictions on background are not false positives")
+    p.add_argument("--split-list", default=None, metavar="FILE",
+                   help="sample_list_per_split.txt: each image scored as completely or partly labelled as it lists")
+    p.add_argument("--min-size", type=int, default=800, help="remove predicted labels of at most this many voxels")
+    p.add_argument("--allow-empty", action="store_true", help="score an all-zero prediction instead of failing")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_cmd_fisbe_eval)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command a result records
     if args.quiet:
         os.environ["NEUROPIL_QUIET"] = "1"
     logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s")

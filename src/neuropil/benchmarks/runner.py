@@ -24,7 +24,7 @@ import numpy as np
 from neuropil import __version__
 from neuropil.benchmarks import TaskSpec, get_task
 from neuropil.benchmarks.evaluate import Evaluator
-from neuropil.benchmarks.results import validate, write
+from neuropil.benchmarks.results import _finite, validate, write
 from neuropil.benchmarks.splits import dataset_identity, load_or_make_split
 from neuropil.errors import InvalidArgumentError, unknown_value
 
@@ -62,7 +62,13 @@ def summarize(per_seed: list[dict[str, Any]], part: str) -> dict[str, dict[str, 
 
 def run(task_id: str, model: str, *, seeds: int | list[int] = 10, quick: bool = False,
         home: str | os.PathLike[str] | None = None, out: str | os.PathLike[str] | None = None,
-        progress: bool = False, config: dict[str, Any] | None = None, command: str | None = None) -> dict[str, Any]:
+        progress: bool = False, config: dict[str, Any] | None = None, command: str | None = None,
+        save_predictions: bool = False) -> dict[str, Any]:
+    """Run ``model`` on ``task_id`` for every seed; write the result JSON to ``out`` when given.
+
+    ``save_predictions``: ``out`` is a folder that receives a leaderboard submission (``result.json``,
+    per-seed test and valid predictions keyed by the task's example ids; :mod:`.submissions`).
+    """
     task = get_task(task_id)
     if model not in task.baselines:
         raise InvalidArgumentError(unknown_value(model, f"model of {task.id}", task.baselines))
@@ -71,16 +77,25 @@ def run(task_id: str, model: str, *, seeds: int | list[int] = 10, quick: bool = 
         raise InvalidArgumentError("seeds must name at least one seed.")
     config = {**task.default_config, **task.dataset_config, **(config or {})}
     module = importlib.import_module(task.module)
+    outputs: list | None = None
+    if save_predictions:
+        from neuropil.benchmarks.submissions import hook
+
+        hook(task)
+        if out is None:
+            raise InvalidArgumentError("save_predictions needs out=<folder> (--out DIR).")
+        outputs = []
     identity = dataset_identity(task, home)
     started = time.perf_counter()
     per_seed, model_config, parameters, artifacts = _run_seeds(task, module, model, seed_list, quick, home, progress,
-                                                               config)
+                                                               config, outputs)
     result = {
         "schema_version": "1.0",
         "task": {"id": task.id, "version": task.version},
         "dataset": {"id": identity["id"], "version": identity["version"],
                     "manifest_sha256": identity["manifest_sha256"], "fingerprint": identity["fingerprint"],
-                    "config": task.dataset_config},
+                    "config": {**task.dataset_config,
+                               **{k: config[k] for k in task.dataset_config if k in config}}},
         "split_sha256": per_seed[0].pop("_split_sha256"),
         "model": {"name": model, "config": model_config},
         "parameter_count": int(parameters),
@@ -101,17 +116,22 @@ def run(task_id: str, model: str, *, seeds: int | list[int] = 10, quick: bool = 
         result["artifacts"] = artifacts
     for row in result["per_seed"]:
         row.pop("_split_sha256", None)
-    if out is not None:
+    if outputs is not None:
+        from neuropil.benchmarks.submissions import write_folder
+
+        sets, outputs = outputs[0], outputs[1:]
+        write_folder(out, result, module=module, sets=sets, outputs=outputs)
+        result = validate(_finite(result))
+    elif out is not None:
         write(result, out)
     else:
-        from neuropil.benchmarks.results import _finite
-
         result = validate(_finite(result))
     return result
 
 
 def _run_seeds(task: TaskSpec, module: Any, model: str, seeds: list[int], quick: bool, home: Any, progress: bool,
-               config: dict[str, Any]):
+               config: dict[str, Any], outputs: list | None = None):
+    """``outputs``, when a list, receives the sets and then (seed, predictions) per seed."""
     from tqdm.auto import tqdm
 
     if hasattr(module, "run"):  # an analysis task scored by its own procedure (no train/valid/test)
@@ -126,11 +146,17 @@ def _run_seeds(task: TaskSpec, module: Any, model: str, seeds: list[int], quick:
                 artifacts = outcome.get("artifacts", {})
                 parameters = int(outcome.get("parameter_count", 0))
         return per_seed, per_seed[0]["info"], parameters, artifacts
-    import neuropil
+    if hasattr(module, "load_sets"):  # the submission hook: the very sets a submission is re-scored on
+        sets, split_sha = module.load_sets(home=home, config=config, quick=quick)
+    else:
+        import neuropil
 
-    recordings = neuropil.load(task.dataset, table="recordings", source=config.get("source"), format="pandas", home=home)
-    split, split_sha = load_or_make_split(task, recordings["worm"].tolist(), home=home)
-    sets = module.prepare(home=home, split=split, config=config, quick=quick)
+        recordings = neuropil.load(task.dataset, table="recordings", source=config.get("source"), format="pandas",
+                                   home=home)
+        split, split_sha = load_or_make_split(task, recordings["worm"].tolist(), home=home)
+        sets = module.prepare(home=home, split=split, config=config, quick=quick)
+    if outputs is not None:
+        outputs.append(sets)
     evaluator = Evaluator(task.id)
     per_seed, parameters, info = [], 0, {}
     deterministic = module.BASELINES[model].get("deterministic", False)
@@ -141,6 +167,8 @@ def _run_seeds(task: TaskSpec, module: Any, model: str, seeds: list[int], quick:
             cached = module.fit_predict(model, sets, seed=seed, quick=quick, progress=progress, home=home,
                                         config=config)
         predictions, info = cached
+        if outputs is not None:
+            outputs.append((seed, predictions))
         row = {"seed": seed,
                "valid": evaluator.eval(module.eval_input(sets["valid"], predictions["valid"])),
                "test": evaluator.eval(module.eval_input(sets["test"], predictions["test"])),
@@ -154,14 +182,20 @@ def _run_seeds(task: TaskSpec, module: Any, model: str, seeds: list[int], quick:
 
 
 def run_all(task_id: str, *, seeds: int = 10, quick: bool = False, home: Any = None, out_dir: Any = None,
-            progress: bool = False, command: str | None = None) -> list[dict[str, Any]]:
-    """Every registered baseline of ``task_id``; result files and a PNG plot in ``out_dir``."""
+            progress: bool = False, command: str | None = None,
+            config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every registered baseline of ``task_id``; result files and a PNG plot in ``out_dir``. Each result
+    records the one-model ``neuropil bench run`` command that repeats it (what ``neuropil verify`` re-runs)
+    unless ``command`` is given."""
     task = get_task(task_id)
     results = []
     for model in task.baselines:
         out = Path(out_dir) / f"{task.id}-{model}.json" if out_dir is not None else None
+        words = ["bench", "run", task.id, "--model", model, "--seeds", str(seeds), *(["--quick"] if quick else []),
+                 *(["--graph", str(config["graph"])] if config and "graph" in config else []),
+                 *(f"--{key}={config[key]}" for key in ("protocol", "field") if config and key in config)]
         results.append(run(task.id, model, seeds=seeds, quick=quick, home=home, out=out, progress=progress,
-                           command=command))
+                           command=command or "neuropil " + shlex.join(words), config=config))
     if out_dir is not None:
         plot_results(results, Path(out_dir) / f"{task.id}.png")
     return results

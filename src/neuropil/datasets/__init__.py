@@ -72,9 +72,15 @@ class DatasetSpec:
 
 
 def _registry() -> dict[str, DatasetSpec]:
-    from neuropil.datasets import celegans_activity, celegans_connectomes
+    from neuropil.datasets import celegans_activity, celegans_connectomes, vesselgraph
 
-    specs = [celegans_connectomes.SPEC, celegans_activity.SPEC]
+    specs = [celegans_connectomes.SPEC, celegans_activity.SPEC, vesselgraph.SPEC]
+    from neuropil.datasets import microns
+
+    specs += [microns.FIELDS_SPEC, microns.PINKY_SPEC, microns.MINNIE_SPEC]
+    from neuropil.datasets import fisbe
+
+    specs += [fisbe.SPEC]
     return {spec.id: spec for spec in specs}
 
 

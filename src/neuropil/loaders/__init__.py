@@ -1,6 +1,8 @@
 """Loaders: homogenized files -> PyTorch Geometric, Hugging Face, pandas and networkx objects.
 
-A loader never parses a raw file: it reads the Parquet tables a pipeline published.
+A loader never parses a raw file: it reads the Parquet tables a pipeline published. What
+``neuropil export ID --hf DIR`` publishes is declared by the loader module (``hf_tables``,
+``HF_DEFAULT_CONFIG``; see :mod:`neuropil.loaders.hf_export`), by default every Parquet output.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ FORMATS = ("pyg", "hf", "pandas", "networkx", "torch")
 LOADERS = {
     "celegans-connectomes": "neuropil.loaders.celegans_connectomes",
     "celegans-activity": "neuropil.loaders.celegans_activity",
+    "fisbe": "neuropil.loaders.fisbe",
+    "vesselgraph": "neuropil.loaders.vesselgraph",
+    "microns-fields": "neuropil.loaders.microns_fields",
+    "microns-pinky100": "neuropil.loaders.microns_pinky100",
+    "microns-minnie65": "neuropil.loaders.microns_minnie65",
 }
 
 

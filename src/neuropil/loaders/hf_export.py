@@ -1,13 +1,23 @@
 """Export an ingested dataset as a Hugging Face dataset folder: Parquet files plus a README.md whose
 YAML front matter lists ``configs:`` (no loading script), so ``datasets.load_dataset(DIR)`` loads it
-offline."""
+offline.
+
+Every dataset exports the same way; its loader module declares what (all optional):
+
+* ``hf_tables(*, home) -> {config: DataFrame | Path}``: the tables to publish, one config each (a
+  Path names a Parquet file of the store). Without it: every Parquet output of the manifest, plus
+  ``export_tables(home=...)`` (tables built from non-tabular outputs, e.g. the long traces table).
+* ``HF_DEFAULT_CONFIG``: the config ``load_dataset(DIR)`` picks when none is named.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from neuropil import _store
 from neuropil.datasets import card_text, get_spec
@@ -21,11 +31,37 @@ def _yaml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _loader(dataset_id: str) -> Any:
+    import importlib
+
+    from neuropil.loaders import LOADERS
+
+    return importlib.import_module(LOADERS[dataset_id])
+
+
+def config_name(output: str) -> str:
+    """A manifest output name -> a config name (``graphs/a.parquet`` -> ``graphs-a``)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", output.removesuffix(".parquet")).strip("-")
+
+
+def declared_tables(dataset_id: str, *, home: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """config -> DataFrame or Parquet path: what an export of ``dataset_id`` publishes (see module doc)."""
+    spec = get_spec(dataset_id)
+    source = _store.require_version(dataset_id, spec.version, home)
+    loader = _loader(dataset_id)
+    if hasattr(loader, "hf_tables"):
+        return dict(loader.hf_tables(home=home))
+    manifest = _store.read_manifest(dataset_id, spec.version, home) or {}
+    tables: dict[str, Any] = {config_name(name): source / name for name in sorted(manifest.get("outputs", {}))
+                              if name.endswith(".parquet")}
+    tables.update(getattr(loader, "export_tables", lambda **_: {})(home=home))
+    return tables
+
+
 def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None,
               overwrite: bool = False) -> Path:
     """Write ``directory`` atomically (temporary sibling folder, then rename); returns its path."""
     spec = get_spec(dataset_id)
-    source = _store.require_version(dataset_id, spec.version, home)
     manifest = _store.verify_outputs(dataset_id, spec.version, home)
     target = Path(directory).expanduser().resolve()
     if target.exists() and any(target.iterdir()) and not overwrite:
@@ -35,25 +71,32 @@ def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str |
     extra_sources: dict[str, Path] = {}
     try:
         (staging / "data").mkdir()
-        tables = sorted(name.removesuffix(".parquet") for name in manifest["outputs"] if name.endswith(".parquet"))
-        # a loader may add tables built from non-tabular outputs (e.g. the long traces table)
-        import importlib
+        loader = _loader(dataset_id)
+        import pyarrow.parquet as pq
 
-        from neuropil.loaders import LOADERS
-
-        loader = importlib.import_module(LOADERS[dataset_id])
-        for name, table in getattr(loader, "export_tables", lambda **_: {})(home=home).items():
-            extra_sources[name] = staging / f".{name}.parquet"
-            table.to_parquet(extra_sources[name], index=False)
-            tables.append(name)
-        default = DEFAULT_CONFIG.get(dataset_id, tables[0])
+        copied: dict[str, Path] = {}
+        empty: list[str] = []  # load_dataset cannot read a 0-row Parquet file: named in the card instead
+        for name, table in declared_tables(dataset_id, home=home).items():
+            rows = pq.ParquetFile(table).metadata.num_rows if isinstance(table, (str, os.PathLike)) else len(table)
+            if rows == 0:
+                empty.append(name)
+            elif isinstance(table, (str, os.PathLike)):
+                copied[name] = Path(table)
+            else:
+                extra_sources[name] = staging / f".{name}.parquet"
+                table.to_parquet(extra_sources[name], index=False)
+        tables = sorted([*copied, *extra_sources])
+        if not tables:
+            raise InvalidArgumentError(f"{dataset_id} declares no table to export (its loader's hf_tables() is "
+                                       "empty and it has no Parquet output).")
+        default = getattr(loader, "HF_DEFAULT_CONFIG", None) or DEFAULT_CONFIG.get(dataset_id, tables[0])
         lines = ["---", f"pretty_name: {_yaml_string(spec.title)}", "license: other",
                  f"license_name: {_yaml_string(spec.license)}", "configs:"]
         for table in sorted(tables, key=lambda t: t != default):
             if table in extra_sources:
                 os.replace(extra_sources[table], staging / "data" / f"{table}.parquet")
             else:
-                shutil.copyfile(source / f"{table}.parquet", staging / "data" / f"{table}.parquet")
+                shutil.copyfile(copied[table], staging / "data" / f"{table}.parquet")
             lines += [f"- config_name: {table}", "  data_files:", "  - split: train", f"    path: data/{table}.parquet"]
             if table == default:
                 lines.append("  default: true")
@@ -62,6 +105,9 @@ def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str |
             lines += [f"### {table}", "", "| column | meaning |", "|---|---|"]
             lines += [f"| `{column}` | {meaning} |" for column, meaning in columns.items()]
             lines.append("")
+        if empty:
+            lines += ["## Empty tables", "", "These tables have no rows in this version and are not configs: "
+                      + ", ".join(f"`{name}`" for name in sorted(empty)) + ".", ""]
         lines += ["## Provenance", "", f"Exported by neuropil from {dataset_id} {spec.version}, pipeline "
                   f"{manifest.get('pipeline_version')}, fingerprint `{manifest.get('fingerprint')}`.", ""]
         (staging / "README.md").write_text("\n".join(lines), encoding="utf-8")

@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 PIPELINES = {
     "celegans-connectomes": "neuropil.pipelines.celegans_connectomes",
     "celegans-activity": "neuropil.pipelines.celegans_activity",
+    "fisbe": "neuropil.pipelines.fisbe",
+    "vesselgraph": "neuropil.pipelines.vesselgraph",
+    "microns-fields": "neuropil.pipelines.microns_fields",
+    "microns-pinky100": "neuropil.pipelines.microns_pinky100",
+    "microns-minnie65": "neuropil.pipelines.microns_minnie65",
 }
 
 
@@ -88,7 +93,10 @@ def ingest(
                                 "up-to-date", current)
         build = _store.Build(dataset_id, spec.version, home)
         try:
-            tables, extras = module.build(inputs, missing, params)
+            if hasattr(module, "build_into"):  # streams outputs too large to pass as tables into the build
+                tables, extras = {}, module.build_into(build, inputs, params)
+            else:
+                tables, extras = module.build(inputs, missing, params)
             for name, table in tables.items():
                 if callable(table):  # a writer for a non-tabular file (HDF5)
                     build.write_file(name, table)
