@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a temporary one, removed)")
     parser.add_argument("--batch", type=int, default=8192, help="positive pairs per training step")
     parser.add_argument("--reference-pairs", type=int, default=200)
+    parser.add_argument("--sampling-only", action="store_true",
+                        help="stop after the spatial-negative figures (no CSV, ingest or training)")
     args = parser.parse_args()
     os.environ.setdefault("NEUROPIL_QUIET", "1")
     import torch
@@ -53,10 +55,12 @@ def main() -> None:
         # 0.875 extra edges per node gives BALBc_no1's edge/node ratio (1.51) after de-duplication
         graph = vessel_graph(args.nodes, seed=0, extra_edge_fraction=0.875)
         generated = time.perf_counter() - start
-        write_voreen_csv(work / "raw", graph, name="balbc_size")
-        written = time.perf_counter() - start - generated
         rows.append(("generate graph", f"{generated:.1f} s", f"{graph.edges['id'].size:,} edge rows"))
-        rows.append(("write raw Voreen CSVs", f"{written:.1f} s", f"{sum(p.stat().st_size for p in (work / 'raw').iterdir()) / 1e9:.2f} GB"))
+        if not args.sampling_only:
+            write_voreen_csv(work / "raw", graph, name="balbc_size")
+            written = time.perf_counter() - start - generated
+            rows.append(("write raw Voreen CSVs", f"{written:.1f} s",
+                         f"{sum(p.stat().st_size for p in (work / 'raw').iterdir()) / 1e9:.2f} GB"))
         pos = np.stack([graph.nodes[c] for c in ("pos_x", "pos_y", "pos_z")], axis=1)
         true_keys = pair_keys(np.stack([graph.edges["node1id"], graph.edges["node2id"]], axis=1), args.nodes)
         distance = graph.edges["distance"][graph.edges["node1id"] != graph.edges["node2id"]]
@@ -88,6 +92,8 @@ def main() -> None:
         rows.append(("spatial negatives, 100k slice", f"{fast_rate:,.0f} pairs/s",
                      f"per-node Python peer {slow_rate:,.0f} pairs/s: ratio {fast_rate / slow_rate:,.0f}x"))
         del pos, true_keys
+        if args.sampling_only:
+            return _report(args, rows)
 
         home = work / "home"
         begin = time.perf_counter()
@@ -113,6 +119,10 @@ def main() -> None:
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+    _report(args, rows)
+
+
+def _report(args: argparse.Namespace, rows: list[tuple[str, str, str]]) -> None:
     print(f"perf/vessels.py: {args.nodes:,} nodes (BALBc_no1: {BALBC_NODES:,} nodes, {BALBC_EDGES:,} edges)")
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:

@@ -191,3 +191,20 @@ def test_bad_inputs_raise_typed_errors(tmp_path: Path) -> None:
         ingest("vesselgraph", graph="BALBc_no1", raw_dir=raw, home=tmp_path / "h4", progress=False)
     with pytest.raises(InvalidArgumentError, match="Unknown value 'nope' for argument graph"):
         ingest("vesselgraph", graph="nope", raw_dir=raw, home=tmp_path / "h3", progress=False)
+
+
+def test_spatial_negatives_do_not_depend_on_the_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of candidates are drawn on a thread pool, each with a generator spawned in chunk order:
+    1 thread and 3 threads must give the same pairs (several chunks here), all inside the cube."""
+    from neuropil.pipelines import vesselgraph_sampling as sampling
+    from neuropil.testing.vessels import vessel_graph
+
+    graph = vessel_graph(60_000, seed=3)
+    pos = np.stack([graph.nodes[c] for c in ("pos_x", "pos_y", "pos_z")], axis=1)
+    delta = 40.0
+    runs = []
+    for threads in (1, 3):
+        monkeypatch.setattr(sampling, "_THREADS", threads)
+        runs.append(sampling.spatial_negatives(pos, 150_000, delta=delta, rng=np.random.default_rng(5)))
+    assert runs[0].shape == (150_000, 2) and np.array_equal(runs[0], runs[1])
+    assert (np.abs(pos[runs[0][:, 0]] - pos[runs[0][:, 1]]) <= delta).all()

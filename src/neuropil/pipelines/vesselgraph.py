@@ -50,7 +50,7 @@ from neuropil.pipelines.vesselgraph_sampling import pair_keys, random_negatives,
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"  # 1.1.0: spatial negatives drawn by threads with spawned generators
 NODE_COLUMNS = ("id", "pos_x", "pos_y", "pos_z", "degree", "isAtSampleBorder")
 EDGE_KEY_COLUMNS = ("id", "node1id", "node2id")
 EDGE_FLOAT_COLUMNS = ("length", "distance", "curveness", "avgCrossSection", "minRadiusAvg", "minRadiusStd",

@@ -14,12 +14,16 @@ over the cube's nodes.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from neuropil.errors import InvalidArgumentError
 
 _MAX_CELLS = 1 << 26
 _CHUNK = 1 << 18
+#: threads drawing chunks of spatial candidates (bounded by the machine; results are the same for any value)
+_THREADS = min(4, os.cpu_count() or 1)
 _Z_SPLIT = 4
 
 
@@ -113,26 +117,38 @@ class SpatialGrid:
         """(sources, targets) of the accepted draws: targets inside the cube, != source.
 
         ``sources`` are uniform integers in [0, N) read as slots of the cell order (so the source
-        node is still uniform); the accepted pairs come back shuffled."""
-        out_u, out_v = [], []
-        for begin in range(0, sources.size, _CHUNK):
-            # sources as sorted slots of the cell order: every gather below reads nearby memory
-            slot = np.sort(sources[begin:begin + _CHUNK]).astype(self.prefix.dtype)
-            rows = self.slot_key[slot][:, None] + self.row_offsets[None, :]
-            low = self.prefix[rows - _Z_SPLIT]
-            counts = self.prefix[rows + _Z_SPLIT + 1] - low
-            cumulative = np.cumsum(counts, axis=1)
-            pick = (rng.random(slot.size) * cumulative[:, -1]).astype(cumulative.dtype)
-            which = (cumulative <= pick[:, None]).sum(axis=1)
-            index = np.arange(slot.size)
-            target = low[index, which] + pick - (cumulative[index, which] - counts[index, which])
-            inside = (np.abs(self.slot_pos[target] - self.slot_pos[slot]) <= self.delta).all(axis=1)
-            inside &= target != slot
-            out_u.append(self.order[slot[inside]])
-            out_v.append(self.order[target[inside]])
-        u, v = np.concatenate(out_u), np.concatenate(out_v)
+        node is still uniform); the accepted pairs come back shuffled. Chunks run on a thread pool
+        (NumPy releases the GIL in these kernels), each with its own generator spawned from ``rng``
+        in chunk order, so the result does not depend on the number of threads or their timing."""
+        starts = range(0, sources.size, _CHUNK)
+        generators = rng.spawn(len(starts))
+        jobs = [(sources[begin:begin + _CHUNK], generator) for begin, generator in zip(starts, generators)]
+        if len(jobs) > 1 and _THREADS > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(_THREADS, len(jobs))) as pool:
+                parts = list(pool.map(lambda job: self._draw_chunk(*job), jobs))
+        else:
+            parts = [self._draw_chunk(*job) for job in jobs]
+        u = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
+        v = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
         shuffle = rng.permutation(u.size)  # undo the cell order, so a truncated list is not biased in space
         return u[shuffle], v[shuffle]
+
+    def _draw_chunk(self, sources: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        # sources as sorted slots of the cell order: every gather below reads nearby memory
+        slot = np.sort(sources).astype(self.prefix.dtype)
+        rows = self.slot_key[slot][:, None] + self.row_offsets[None, :]
+        low = self.prefix[rows - _Z_SPLIT]
+        counts = self.prefix[rows + _Z_SPLIT + 1] - low
+        cumulative = np.cumsum(counts, axis=1)
+        pick = (rng.random(slot.size) * cumulative[:, -1]).astype(cumulative.dtype)
+        which = (cumulative <= pick[:, None]).sum(axis=1)
+        index = np.arange(slot.size)
+        target = low[index, which] + pick - (cumulative[index, which] - counts[index, which])
+        inside = (np.abs(self.slot_pos[target] - self.slot_pos[slot]) <= self.delta).all(axis=1)
+        inside &= target != slot
+        return self.order[slot[inside]], self.order[target[inside]]
 
 
 def spatial_negatives(pos: np.ndarray, num: int, *, delta: float, rng: np.random.Generator,
