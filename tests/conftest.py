@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from neuropil.testing import in_ci
+
 SHARED_DATA = Path(os.environ.get("NEUROPIL_TEST_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
 @pytest.fixture
@@ -24,7 +22,7 @@ def shared_data() -> Path:
     """The real upstream files; skip (locally) or fail (CI) when absent."""
     if not (SHARED_DATA / "MANIFEST.md").is_file():
         message = f"real upstream data not found at {SHARED_DATA} (set NEUROPIL_TEST_DATA to its folder)"
-        if _in_ci():
+        if in_ci():
             pytest.fail("CI must run the real-data tests: " + message)
         pytest.skip(message)
     return SHARED_DATA
@@ -47,7 +45,7 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def shared_root() -> Path:
     """Session-scoped twin of ``shared_data`` for module- and session-scoped fixtures."""
     if not (SHARED_DATA / "MANIFEST.md").is_file():
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
         pytest.skip(f"real upstream data not found at {SHARED_DATA}")
     return SHARED_DATA
@@ -63,7 +61,7 @@ def real_home(tmp_path_factory: pytest.TempPathFactory):
 
     def ingested(*datasets: str) -> Path:
         if not (SHARED_DATA / "MANIFEST.md").is_file():
-            if _in_ci():
+            if in_ci():
                 pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
             pytest.skip(f"real upstream data not found at {SHARED_DATA}")
         from neuropil.pipelines import ingest

@@ -22,6 +22,7 @@ from neuropil.benchmarks.submissions import SubmissionError
 from neuropil.cli import main
 from neuropil.errors import InvalidArgumentError, StoreCorruptedError
 from neuropil.pipelines import ingest
+from neuropil.testing import in_ci
 
 TASK = "celegans-activity-forecast"
 #: CI-sized runs carry 2 seeds; the task requires 10, lowered here only through the explicit option
@@ -409,12 +410,6 @@ def test_leaderboard_cli_table_json_markdown(runs: dict[str, Path], fresh_home: 
     assert "ridge" in capsys.readouterr().out
 
 
-def _in_ci() -> bool:
-    import os
-
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 def _takes_submissions(task_id: str) -> bool:
     from neuropil.benchmarks.submissions import hook
 
@@ -450,7 +445,7 @@ def test_every_task_with_the_hook_submits_cleanly(task_id: str, fresh_home: Path
     assert entry["baseline"] and entry["task"]["id"] == task.id
 
 
-@pytest.mark.skipif(not _in_ci(), reason="runs every quick baseline of every task (minutes on 2 cores); runs in CI "
+@pytest.mark.skipif(not in_ci(), reason="runs every quick baseline of every task (minutes on 2 cores); runs in CI "
                                         "(CI=true), or locally with CI=1 pytest -k reproduce")
 @pytest.mark.parametrize("task_id", task_ids())
 def test_reproduce_quick_runs_every_baseline(task_id: str, fresh_home: Path, tmp_path: Path,

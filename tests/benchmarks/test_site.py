@@ -14,6 +14,7 @@ from neuropil.benchmarks.leaderboard import Store
 from neuropil.benchmarks.site import write_site
 from neuropil.cli import main
 from neuropil.errors import InvalidArgumentError
+from neuropil.testing import in_ci
 
 TASK = "celegans-activity-forecast"
 HOSTILE = "<script>alert(1)</script>"
@@ -77,10 +78,6 @@ def test_site_refuses_to_replace_a_foreign_folder(tmp_path: Path, site: Path) ->
     assert (site / "index.html").is_file()
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 @pytest.fixture
 def browser(tmp_path: Path):
     """Headless Chromium through chromedriver (Debian packages chromium + chromium-driver)."""
@@ -95,7 +92,7 @@ def browser(tmp_path: Path):
     if chromium is None or driver_path is None or selenium_missing:
         message = ("headless browser test needs chromium, chromedriver (apt-get install chromium chromium-driver) "
                    "and selenium (the test extra)")
-        if _in_ci():
+        if in_ci():
             pytest.fail("CI must run the browser test: " + message)
         pytest.skip(message)
     from selenium import webdriver

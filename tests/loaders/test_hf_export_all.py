@@ -12,13 +12,10 @@ from neuropil.cli import main
 from neuropil.datasets import dataset_ids, get_spec
 from neuropil.loaders.hf_export import declared_tables
 from neuropil.pipelines import ingest
+from neuropil.testing import in_ci
 
 #: ingests that take more than ~10 s on 2 cores from the real files: run in CI only
 SLOW = {"fisbe": "90 s", "microns-fields": "32 s"}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 
 
 def _ingest(dataset_id: str, home: Path, shared_root: Path, tmp_path: Path) -> None:
@@ -37,7 +34,7 @@ def test_every_dataset_exports_and_loads_offline(dataset_id: str, tmp_path: Path
     import datasets
     import pyarrow.parquet as pq
 
-    if dataset_id in SLOW and not _in_ci():
+    if dataset_id in SLOW and not in_ci():
         pytest.skip(f"ingesting {dataset_id} from the real files takes {SLOW[dataset_id]}; runs in CI (CI=true)")
     home = tmp_path / "home"
     _ingest(dataset_id, home, shared_root, tmp_path)

@@ -16,6 +16,12 @@ from pathlib import Path
 
 from neuropil._fetch import sha256_of
 
+
+def in_ci() -> bool:
+    """True under a CI run (``CI`` set to anything but empty/0/false/no): tests that skip on a user's
+    machine (no real data, no browser, minutes of work) must run and fail there instead."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
 EDGE_TABLE_HEADER = ("pre", "post", "type", "synapses")
 
 
