@@ -208,3 +208,36 @@ def test_spatial_negatives_do_not_depend_on_the_thread_count(monkeypatch: pytest
         runs.append(sampling.spatial_negatives(pos, 150_000, delta=delta, rng=np.random.default_rng(5)))
     assert runs[0].shape == (150_000, 2) and np.array_equal(runs[0], runs[1])
     assert (np.abs(pos[runs[0][:, 0]] - pos[runs[0][:, 1]]) <= delta).all()
+
+
+def test_spatial_targets_are_uniform_over_the_cube_and_cover_it() -> None:
+    """Conditional on its source, an accepted target is uniform over the other nodes of the cube
+    (chi-square summed over sources, clustered positions so that a per-cell or per-run bias would
+    show), and every node of every cube can be drawn."""
+    from neuropil.pipelines.vesselgraph_sampling import SpatialGrid
+
+    rng = np.random.default_rng(11)
+    centres = rng.uniform(0, 100, size=(6, 3))
+    pos = np.round(np.concatenate([centres[rng.integers(0, 6, 300)] + rng.normal(0, 8, (300, 3)),
+                                   rng.uniform(0, 100, (100, 3))]))
+    delta = 9.0
+    grid = SpatialGrid(pos, delta)
+    u, v, drawn = grid.draw(2_000_000, np.random.default_rng(3))
+    assert drawn > 1_900_000 and u.size > 0
+    assert (np.abs(pos[u] - pos[v]) <= delta).all() and (u != v).all()
+    counts = np.zeros((pos.shape[0], pos.shape[0]))
+    np.add.at(counts, (u, v), 1)
+    chi2, dof = 0.0, 0
+    for source in range(pos.shape[0]):
+        cube = np.flatnonzero((np.abs(pos - pos[source]) <= delta).all(axis=1))
+        cube = cube[cube != source]
+        row = counts[source]
+        assert row.sum() == row[cube].sum()  # nothing outside the cube
+        if cube.size < 2:
+            continue
+        assert (row[cube] > 0).all()  # every node of the cube is reachable
+        expected = row.sum() / cube.size
+        chi2 += float(((row[cube] - expected) ** 2 / expected).sum())
+        dof += cube.size - 1
+    assert dof > 1000
+    assert abs(chi2 - dof) < 5 * np.sqrt(2 * dof), (chi2, dof)

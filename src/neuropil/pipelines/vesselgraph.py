@@ -50,7 +50,7 @@ from neuropil.pipelines.vesselgraph_sampling import pair_keys, random_negatives,
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.1.0"  # 1.1.0: spatial negatives drawn by threads with spawned generators
+PIPELINE_VERSION = "1.2.0"  # 1.2.0: Poisson sources in cell order, negatives a random subset in random order
 NODE_COLUMNS = ("id", "pos_x", "pos_y", "pos_z", "degree", "isAtSampleBorder")
 EDGE_KEY_COLUMNS = ("id", "node1id", "node2id")
 EDGE_FLOAT_COLUMNS = ("length", "distance", "curveness", "avgCrossSection", "minRadiusAvg", "minRadiusStd",
