@@ -74,6 +74,8 @@ GRAPHS: dict[str, VesselGraphSource] = {g.name: g for g in (
 )}
 
 SAMPLE = "sample"
+#: the same sample graph read from its legacy VTK polydata (``example_graph.vtk``; no edge attributes but radius)
+SAMPLE_VTK = "sample_vtk"
 SAMPLE_FILES = {
     "example_nodes.csv": "c0183d8bcd43f2e8966d703377c9de7cfac0ad0c6ff6a1105d460f36921f2645",
     "example_edges.csv": "fc939d681f863384588a24e85fa327383e18cb38fa9cc7206a6da57054ab0fa8",
@@ -123,7 +125,7 @@ SPEC = DatasetSpec(
     citation=CITATION,
     homepage="https://github.com/jocpae/VesselGraph",
     raw_files=RAW_FILES,
-    configs={"graph": (SAMPLE, *GRAPHS)},
+    configs={"graph": (SAMPLE, SAMPLE_VTK, *GRAPHS)},
     schema=SCHEMA,
     required=(),
     card="vesselgraph.md",

@@ -43,7 +43,7 @@ import pandas as pd
 
 from neuropil._fetch import sha256_of
 from neuropil._home import get_raw_dir
-from neuropil.datasets.vesselgraph import GRAPHS, SAMPLE
+from neuropil.datasets.vesselgraph import GRAPHS, SAMPLE, SAMPLE_VTK
 from neuropil.errors import (InvalidArgumentError, RawFormatError, SourceUnavailableError, UnverifiedSourceError,
                              unknown_value)
 from neuropil.pipelines.vesselgraph_sampling import pair_keys, random_negatives, spatial_negatives
@@ -63,7 +63,7 @@ EDGE_COLUMNS = ("id", "node1id", "node2id", "length", "distance", "curveness", "
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 SPLITS = ("train", "valid", "test")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-SAMPLE_NODES, SAMPLE_EDGES = "example_nodes.csv", "example_edges.csv"
+SAMPLE_NODES, SAMPLE_EDGES, SAMPLE_VTK_FILE = "example_nodes.csv", "example_edges.csv", "example_graph.vtk"
 
 
 def parameters(*, graph: str | list[str] | tuple[str, ...] = SAMPLE, split_seed: int = 0,
@@ -75,8 +75,8 @@ def parameters(*, graph: str | list[str] | tuple[str, ...] = SAMPLE, split_seed:
     if not names:
         raise InvalidArgumentError(unknown_value("", "graph", [SAMPLE, *GRAPHS]))
     for name in names:
-        if name != SAMPLE and name not in GRAPHS and not _NAME.match(name):
-            raise InvalidArgumentError(unknown_value(name, "graph", [SAMPLE, *GRAPHS]))
+        if name not in (SAMPLE, SAMPLE_VTK) and name not in GRAPHS and not _NAME.match(name):
+            raise InvalidArgumentError(unknown_value(name, "graph", [SAMPLE, SAMPLE_VTK, *GRAPHS]))
     try:
         split_seed = int(split_seed)
     except (TypeError, ValueError):
@@ -94,6 +94,17 @@ def _find_pair(root: Path | None, graph: str) -> tuple[Path, Path] | None:
     return None
 
 
+def _find_vtk(root: Path | None, graph: str) -> Path | None:
+    """``<graph>.vtk`` or ``<graph>_graph.vtk`` (legacy VTK polydata), where no CSV pair is."""
+    if root is None:
+        return None
+    for folder in (root, root / graph, root / "vessels" / graph):
+        for name in (f"{graph}.vtk", f"{graph}_graph.vtk"):
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
 def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tuple[Path, str]]:
     """The file pairs of the requested non-sample graphs (no registered SHA-256), hashed now.
 
@@ -104,14 +115,15 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
     root = get_raw_dir(raw_dir)
     found: dict[str, tuple[Path, str]] = {}
     for graph in params["graph"]:
-        if graph == SAMPLE:
+        if graph in (SAMPLE, SAMPLE_VTK):
             continue
         pair = _find_pair(root, graph)
-        if pair is None:
+        vtk = _find_vtk(root, graph) if pair is None else None
+        if pair is None and vtk is None:
             if graph not in GRAPHS:
                 raise InvalidArgumentError(
                     unknown_value(graph, "graph", [SAMPLE, *GRAPHS])
-                    + f" (an unregistered graph needs {graph}_nodes.csv and {graph}_edges.csv in --raw-dir"
+                    + f" (an unregistered graph needs {graph}_nodes.csv and {graph}_edges.csv, or {graph}.vtk, in --raw-dir"
                     + (f", here {root}" if root else ", which is not set") + ")")
             raise SourceUnavailableError(
                 f"{graph}: {graph}_nodes.csv and {graph}_edges.csv not found in "
@@ -121,6 +133,9 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
             raise UnverifiedSourceError(
                 f"{graph} has no registered SHA-256 (only the sample is verified byte for byte). Pass "
                 "--allow-unverified (allow_unverified=True) to ingest it; the manifest records the hashes computed now.")
+        if pair is None:
+            found[f"{graph}/graph.vtk"] = (vtk, sha256_of(vtk))
+            continue
         for kind, path in zip(("nodes", "edges"), pair):
             found[f"{graph}/{kind}.csv"] = (path, sha256_of(path))
     return found
@@ -295,17 +310,27 @@ def make_node_split(num_vessels: int, *, seed: int) -> np.ndarray:
 def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mapping[str, Any]):
     node_tables, edge_tables, split_tables, stats = [], [], [], {}
     for graph in params["graph"]:
+        vtk_path = inputs.get(SAMPLE_VTK_FILE) if graph == SAMPLE_VTK else inputs.get(f"{graph}/graph.vtk")
+        if graph == SAMPLE_VTK and vtk_path is None:
+            raise SourceUnavailableError(f"The VesselGraph sample VTK is not available: "
+                                         f"{missing.get(SAMPLE_VTK_FILE, 'not found')}")
         if graph == SAMPLE:
             if SAMPLE_NODES not in inputs or SAMPLE_EDGES not in inputs:
                 reason = missing.get(SAMPLE_NODES) or missing.get(SAMPLE_EDGES) or "not found"
                 raise SourceUnavailableError(f"The VesselGraph sample is not available: {reason}")
             nodes_path, edges_path = inputs[SAMPLE_NODES], inputs[SAMPLE_EDGES]
-        else:
+        elif vtk_path is None:
             nodes_path, edges_path = inputs[f"{graph}/nodes.csv"], inputs[f"{graph}/edges.csv"]
         logger.info("reading %s", graph)
-        nodes = _read_csv(nodes_path, required=NODE_COLUMNS)
-        edges = _read_csv(edges_path, required=EDGE_KEY_COLUMNS,
-                          optional=tuple(c for c in EDGE_COLUMNS if c not in EDGE_KEY_COLUMNS))
+        if vtk_path is not None:
+            from neuropil.pipelines.vesselgraph_vtk import read_legacy_vtk, voreen_tables
+
+            nodes, edges = voreen_tables(read_legacy_vtk(vtk_path), source=str(vtk_path))
+            edges_path = vtk_path
+        else:
+            nodes = _read_csv(nodes_path, required=NODE_COLUMNS)
+            edges = _read_csv(edges_path, required=EDGE_KEY_COLUMNS,
+                              optional=tuple(c for c in EDGE_COLUMNS if c not in EDGE_KEY_COLUMNS))
         node_table, edge_table, graph_stats = clean_graph(nodes, edges, graph=graph, source=str(edges_path))
         pos = node_table[["pos_x", "pos_y", "pos_z"]].to_numpy()
         pairs = edge_table[["source", "target"]].to_numpy()

@@ -147,3 +147,48 @@ def write_vessel_graph(folder: str | os.PathLike[str], num_nodes: int, *, name: 
                        seed: int = 0, **options: float) -> tuple[Path, Path]:
     """:func:`vessel_graph` then :func:`write_voreen_csv`; returns (nodes path, edges path)."""
     return write_voreen_csv(folder, vessel_graph(num_nodes, seed=seed, **options), name=name)
+
+
+def write_legacy_vtk(path: str | os.PathLike[str], graph: VesselGraphArrays, *, binary: bool = True,
+                     version: str = "4.2") -> Path:
+    """The graph as VesselGraph's legacy VTK polydata: ``POINTS`` (double, node row order), ``LINES``
+    (2 point indices per edge row, self-loops and duplicates included), ``CELL_DATA`` ``radius``
+    (= ``avgRadiusAvg``), ``POINT_DATA`` ``degree``; ``BINARY`` (big-endian) or ``ASCII``; file version
+    4.2 (cell lists ``2 i j``) as the sample, or 5.1 (``OFFSETS`` / ``CONNECTIVITY`` vtktypeint64)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids = np.asarray(graph.nodes["id"], np.int64)
+    order = np.argsort(ids, kind="stable")
+    index = lambda raw: order[np.searchsorted(ids[order], np.asarray(raw, np.int64))]  # noqa: E731
+    ends = np.stack([index(graph.edges["node1id"]), index(graph.edges["node2id"])], axis=1)
+    points = np.stack([graph.nodes[c] for c in ("pos_x", "pos_y", "pos_z")], axis=1).astype(np.float64)
+    chunks: list[bytes] = [f"# vtk DataFile Version {version}\nvtk output\n{'BINARY' if binary else 'ASCII'}\n"
+                           "DATASET POLYDATA\n".encode()]
+
+    def block(values: np.ndarray, dtype: str, per_line: int = 9) -> None:
+        if binary:
+            chunks.append(np.ascontiguousarray(values, dtype=dtype).tobytes() + b"\n")
+        else:
+            flat = np.asarray(values).ravel()
+            text = [" ".join(repr(float(v)) if dtype.endswith("f8") else str(int(v)) for v in flat[i:i + per_line])
+                    for i in range(0, flat.size, per_line)]
+            chunks.append(("\n".join(text) + "\n").encode())
+
+    chunks.append(f"POINTS {points.shape[0]} double\n".encode())
+    block(points, ">f8")
+    if version.startswith("5"):
+        chunks.append(f"LINES {ends.shape[0] + 1} {ends.size}\nOFFSETS vtktypeint64\n".encode())
+        block(np.arange(0, ends.size + 1, 2), ">i8")
+        chunks.append(b"CONNECTIVITY vtktypeint64\n")
+        block(ends, ">i8")
+    else:
+        chunks.append(f"LINES {ends.shape[0]} {ends.shape[0] * 3}\n".encode())
+        block(np.concatenate([np.full((ends.shape[0], 1), 2), ends], axis=1), ">i4")
+    chunks.append(f"CELL_DATA {ends.shape[0]}\nSCALARS radius double\nLOOKUP_TABLE default\n".encode())
+    block(np.asarray(graph.edges["avgRadiusAvg"], np.float64), ">f8")
+    chunks.append(f"POINT_DATA {points.shape[0]}\nSCALARS degree double\nLOOKUP_TABLE default\n".encode())
+    block(np.asarray(graph.nodes["degree"], np.float64), ">f8")
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(b"".join(chunks))
+    os.replace(temporary, path)
+    return path
