@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a CI-sized configuration that still trains for real")
     p.add_argument("--protocol", choices=("reference", "corrected"), default=None,
                    help="microns-bio-rnn-*: the published configuration, flaws included, or the corrected one (default)")
-    p.add_argument("--field", default=None, help="microns-bio-rnn-*: source imaging field of W* and D* (6_6_2)")
+    p.add_argument("--field", default=None, help="microns-bio-rnn-*: source of W*, D* and C*: a microns-fields field (6_6_2) or celegans:<connectome> (structure only: W, WD, WDC, WDC*)")
     p.add_argument("--out", default=None, help="result JSON file (one model); with --save-predictions, a folder")
     p.add_argument("--save-predictions", action="store_true",
                    help="write a leaderboard submission folder to --out: result.json + per-seed predictions")

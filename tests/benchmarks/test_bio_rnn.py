@@ -250,3 +250,30 @@ def test_runner_quick_on_the_real_field(microns_home: Path) -> None:
     assert 0.0 <= test["accuracy"]["mean"] <= 1.0 and "train_accuracy" in test
     assert result["per_seed"][0]["info"]["protocol"] == "reference"
     assert result["parameter_count"] == 312 * 312 + 3 * 312 + 312 + 312 * 2 + 2
+
+
+def test_a_celegans_connectome_is_a_structure_only_source(real_home) -> None:
+    """The bridge: units = neurons with a chemical synapse in cook_2019; C* from its synapse counts;
+    variants that need activity (W*) or positions (D*) are refused with a clear error."""
+    import pandas as pd
+
+    from neuropil.benchmarks import runner
+
+    home = real_home("celegans-connectomes")
+    field = b.load_source("celegans:cook_2019", home=home)
+    from neuropil import _store
+    from neuropil.datasets.celegans_connectomes import SPEC
+
+    edges = pd.read_parquet(_store.require_version(SPEC.id, SPEC.version, home) / "edges.parquet")
+    chemical = edges[(edges["connectome"] == "cook_2019") & (edges["type"] == "chemical")]
+    neurons = set(chemical["pre_index"]) | set(chemical["post_index"])
+    assert field.n == len(neurons) and field.synapse_counts.sum() == chemical["weight"].sum()
+    assert field.corr is None and not field.has_positions
+    assert b.grid_distances(b.grid_shape(field.n)).shape[0] >= field.n
+    for name, match in (("W*D*C", "Pearson x STTC"), ("WD*C", "positions")):
+        with pytest.raises(InvalidArgumentError, match=match):
+            b.train_variant(name, b.trial_sets("t2", seed=0, train=32, valid=16, test=16), field, seed=0, epochs=1)
+    result = runner.run("microns-bio-rnn-t2", "WDC*", seeds=1, quick=True, home=home,
+                        config={"protocol": "corrected", "field": "celegans:cook_2019", "threads": 1})
+    assert result["per_seed"][0]["info"]["units"] == field.n
+    assert 0.0 <= result["summary"]["test"]["accuracy"]["mean"] <= 1.0

@@ -66,8 +66,9 @@ PROTOCOLS = ("reference", "corrected")
 #: published means over 20 runs (final-epoch training accuracy), Shakiba et al. 2026, field 6_6_2
 PUBLISHED = {"W*D*C*": (0.985, 0.951, 0.880), "W*D*C": (0.917, 0.948, 0.865), "W": (0.625, 0.511, 0.500)}
 VARIANTS = ("W*D*C", "WD*C", "WDC", "WD*", "WD", "W", "W*D*C*", "WD*C*", "W*DC*", "W!D*C", "W!D*C*")
-#: the positive-only arm and this port's two controls (corrected protocol)
-EXTRA_VARIANTS = ("W*D*C+", "W~D*C", "W^D*C", "W%D*C")
+#: the positive-only arm, this port's controls (corrected protocol) and WDC* (no activity, no positions: the
+#: variant a C. elegans connectome can drive, C* from its synapse counts)
+EXTRA_VARIANTS = ("W*D*C+", "W~D*C", "W^D*C", "W%D*C", "WDC*")
 GRID = (12, 13, 2)
 REFERENCE_LAMBDA = 0.3
 EMD_STRENGTH = 0.1
@@ -259,6 +260,15 @@ def orthogonal(n: int, *, rng: np.random.Generator) -> np.ndarray:
     return q * np.sign(np.diag(r))[None, :]
 
 
+def grid_shape(n: int) -> tuple[int, int, int]:
+    """The reference's (12, 13, 2) grid for its 312 units; for another N, two layers of a near-square
+    a x b grid with 2ab >= N (the first N points of the meshgrid order are used)."""
+    if n == int(np.prod(GRID)):
+        return GRID
+    a = max(1, math.ceil(math.sqrt(n / 2)))
+    return (a, max(1, math.ceil(n / (2 * a))), 2)
+
+
 def grid_distances(shape: tuple[int, int, int] = GRID) -> np.ndarray:
     """D: Euclidean distances of an integer grid (``np.meshgrid`` default 'xy' order, as the reference)."""
     from scipy.spatial.distance import pdist, squareform
@@ -423,24 +433,58 @@ class Field:
     """What a variant needs from one imaging field (or a crop of one)."""
 
     name: str
-    positions_nm: np.ndarray
+    positions_nm: np.ndarray  # (N, 3); NaN where the source has no positions (a C. elegans connectome)
     synapse_counts: np.ndarray
-    corr: np.ndarray
-    sttc: np.ndarray
+    corr: np.ndarray | None  # None: no functional matrices (W*, W!, W~, W%, W^ cannot be built)
+    sttc: np.ndarray | None
 
     @property
     def n(self) -> int:
         return self.positions_nm.shape[0]
 
+    @property
+    def has_positions(self) -> bool:
+        return bool(np.isfinite(self.positions_nm).all())
 
-def load_microns_field(field_name: str, *, home: Any = None) -> Field:
+
+def load_microns_field(field_name: str, *, home: Any = None, require_functional: bool = True) -> Field:
     from neuropil.loaders.microns_fields import load_field
 
     arrays = load_field(field_name, home=home)
-    if arrays.corr is None or arrays.sttc is None:
+    if require_functional and (arrays.corr is None or arrays.sttc is None):
         raise InvalidArgumentError(f"Field {field_name!r} has no Pearson/STTC matrices (only the session-6 fields "
                                    "do); W* needs them.")
     return Field(field_name, arrays.positions_nm, arrays.synapse_counts, arrays.corr, arrays.sttc)
+
+
+CELEGANS_PREFIX = "celegans:"
+
+
+def load_celegans_field(connectome: str, *, home: Any = None) -> Field:
+    """The bridge: a C. elegans connectome of ``celegans-connectomes`` as a structure-only source.
+    Units = the neurons with at least one chemical synapse (in or out) in that connectome, in the
+    canonical order; ``synapse_counts[i, j]`` = chemical synapses i -> j (C*'s empirical
+    communicability). No positions (D* unavailable; D is a grid) and no activity matrices (the bio
+    inits W*, W!, W~, W^, W% are unavailable)."""
+    from neuropil.loaders.celegans_connectomes import edge_table
+
+    edges = edge_table(connectome=connectome, home=home)
+    chemical = edges[edges["type"] == "chemical"]
+    if chemical.empty:
+        raise InvalidArgumentError(f"Connectome {connectome!r} has no chemical synapses to build a field from.")
+    pre, post = chemical["pre_index"].to_numpy(np.int64), chemical["post_index"].to_numpy(np.int64)
+    units = np.unique(np.concatenate([pre, post]))
+    counts = np.zeros((units.size, units.size))
+    np.add.at(counts, (np.searchsorted(units, pre), np.searchsorted(units, post)),
+              np.nan_to_num(chemical["weight"].to_numpy(np.float64)))
+    return Field(CELEGANS_PREFIX + connectome, np.full((units.size, 3), np.nan), counts, None, None)
+
+
+def load_source(name: str, *, home: Any = None) -> Field:
+    """``6_6_2`` (any ``microns-fields`` field) or ``celegans:<connectome>`` (structure only)."""
+    if name.startswith(CELEGANS_PREFIX):
+        return load_celegans_field(name[len(CELEGANS_PREFIX):], home=home)
+    return load_microns_field(name, home=home, require_functional=False)
 
 
 def other_field(source: Field, *, seed: int, home: Any = None) -> Field:
@@ -463,6 +507,11 @@ def initial_recurrent(variant: Variant, source: Field, *, seed: int, home: Any =
     rng = np.random.default_rng([seed, 1])
     if variant.init == "orthogonal":
         return orthogonal(source.n, rng=rng)
+    if source.corr is None or source.sttc is None:
+        raise InvalidArgumentError(
+            f"{variant.name} starts from W* (Pearson x STTC activity matrices), which {source.name!r} does not have "
+            "(only the session-6 MICrONS fields do; a C. elegans connectome gives structure only: use W, WD, WDC, "
+            "WDC*).")
     if variant.init == "other_field":
         donor = other_field(source, seed=seed, home=home)
         return bio_weights(donor.corr, donor.sttc, rng=rng)
@@ -511,10 +560,11 @@ def build_penalty(variant: Variant, source: Field, *, protocol: str, strength: f
             CORRECTED_LAMBDA.get(variant.name.rstrip("+"), DEFAULT_CORRECTED_LAMBDA)
     distance = None
     if variant.distance == "grid":
-        distance = grid_distances()
-        if distance.shape[0] != source.n:
-            raise InvalidArgumentError(f"The {GRID} grid has {distance.shape[0]} units, the field {source.n}.")
+        distance = grid_distances(grid_shape(source.n))[:source.n, :source.n]
     elif variant.distance == "positions":
+        if not source.has_positions:
+            raise InvalidArgumentError(f"{variant.name} needs neuron positions (D*), which {source.name!r} does not "
+                                       "have; use D (a grid) instead.")
         distance = position_distances(source.positions_nm, protocol=protocol)
     if distance is not None and protocol == "corrected":
         distance = unit_mean(distance)
@@ -705,7 +755,7 @@ def load_sets(*, home: Any, config: dict[str, Any], quick: bool = False) -> tupl
     sizes = {"train": 256, "valid": 128, "test": 128} if quick else {"train": 5120, "valid": 2560, "test": 2560}
     seed = int(config.get("data_seed", 0))
     sets: dict[str, Any] = dict(trial_sets(task, seed=seed, **sizes))
-    sets["field"] = load_microns_field(config.get("field", "6_6_2"), home=home)
+    sets["field"] = load_source(config.get("field", "6_6_2"), home=home)
     split = {"generator": "neuropil.benchmarks.bio_rnn 1", "task": task, "seed": seed, **sizes}
     return sets, sha256_json(split)
 
