@@ -268,6 +268,20 @@ def _cmd_fisbe_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_microns_dump(args: argparse.Namespace) -> int:
+    from neuropil._home import is_quiet as _quiet
+    from neuropil.pipelines.microns_cave import dump_tables
+
+    result = dump_tables(args.out, materialization=args.materialization,
+                         tables=args.tables.split(",") if args.tables else None, datastack=args.datastack,
+                         chunk_rows=args.chunk_rows, progress=not (args.quiet or _quiet()))
+    if not args.quiet:
+        for table, rows in result.rows.items():
+            print(f"{table}: {rows:,} rows")
+        print(f"-> {result.folder}  (neuropil ingest microns-minnie65 --tables {result.folder})")
+    return 0
+
+
 def _cmd_submit(args: argparse.Namespace) -> int:
     from neuropil.benchmarks.leaderboard import submit
 
@@ -473,6 +487,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-empty", action="store_true", help="score an all-zero prediction instead of failing")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=_cmd_fisbe_eval)
+
+    microns = commands.add_parser("microns", parents=[common], help="MICrONS tools: live CAVE download")
+    microns_commands = microns.add_subparsers(dest="microns_command", required=True, metavar="MICRONS_COMMAND")
+    p = microns_commands.add_parser("dump", parents=[common],
+                                    help="download minnie65 CAVE tables (extra [cave], token from $CAVE_TOKEN) into "
+                                         "OUT/v<N>/, the layout `ingest microns-minnie65 --tables` reads; resumable")
+    p.add_argument("--materialization", type=int, required=True, help="CAVE materialization version, e.g. 1300")
+    p.add_argument("--out", required=True, help="folder; the dump goes to OUT/v<materialization>/")
+    p.add_argument("--tables", default=None, help="comma list (default: every minnie65 table neuropil reads)")
+    p.add_argument("--datastack", default="minnie65_public")
+    p.add_argument("--chunk-rows", type=int, default=200_000, help="rows asked per query (below the server cap)")
+    p.set_defaults(run=_cmd_microns_dump)
     return parser
 
 

@@ -230,3 +230,62 @@ def _append(writer: Any, table: Any, path: Path, fmt: str) -> Any:
             writer = _CsvAppender(path, table.schema)
     writer.write_table(table)
     return writer
+
+
+class FakeCaveClient:
+    """A stand-in for ``caveclient.CAVEclient`` serving the tables of a fixture folder (as written by
+    :func:`write_minnie65_tables`) through ``client.materialize``, the way the CAVE server does:
+    a row cap per query (``server_limit``), id-window filters, ``split_positions`` (``_x/_y/_z``
+    columns), a materialization version that must be the one served. ``fail_after`` raises
+    ``ConnectionError`` on that query (an interrupted download). ``calls`` records every query."""
+
+    def __init__(self, folder: str | os.PathLike[str], *, version: int = 1300, server_limit: int = 500,
+                 fail_after: int | None = None) -> None:
+        self.folder, self.version, self.server_limit, self.fail_after = Path(folder), version, server_limit, fail_after
+        self.calls: list[dict[str, Any]] = []
+        self.materialize = self
+        self._tables: dict[str, Any] = {}
+
+    def _table(self, name: str) -> Any:
+        import pyarrow.dataset as ds
+
+        if name not in self._tables:
+            single = self.folder / f"{name}.parquet"
+            frame = ds.dataset(single if single.is_file() else self.folder / name, format="parquet").to_table().to_pandas()
+            self._tables[name] = frame
+        return self._tables[name]
+
+    def _check_version(self, version: int | None) -> None:
+        if version != self.version:
+            raise ValueError(f"materialization {version} is not served (only {self.version})")
+
+    def get_annotation_count(self, table: str, datastack_name: str | None = None, version: int | None = None) -> int:
+        self._check_version(version)
+        return len(self._table(table))
+
+    def query_table(self, table: str, *, filter_greater_equal_dict: dict | None = None,
+                    filter_less_dict: dict | None = None, limit: int | None = None,
+                    materialization_version: int | None = None, split_positions: bool = False,
+                    desired_resolution: Any = None, merge_reference: bool = True, **other: Any) -> Any:
+        self.calls.append({"table": table, "ge": filter_greater_equal_dict, "lt": filter_less_dict, "limit": limit,
+                           "version": materialization_version, "split_positions": split_positions,
+                           "desired_resolution": desired_resolution, "merge_reference": merge_reference})
+        if self.fail_after is not None and len(self.calls) > self.fail_after:
+            raise ConnectionError("connection reset by peer (simulated)")
+        self._check_version(materialization_version)
+        frame = self._table(table)
+        keep = np.ones(len(frame), bool)
+        for column, value in (filter_greater_equal_dict or {}).items():
+            keep &= frame[column].to_numpy() >= value
+        for column, value in (filter_less_dict or {}).items():
+            keep &= frame[column].to_numpy() < value
+        # the server returns rows in no promised order, capped at min(limit, its own cap)
+        out = frame[keep].sample(frac=1.0, random_state=len(self.calls)).head(min(limit or self.server_limit,
+                                                                                  self.server_limit))
+        if split_positions:
+            for column in [c for c in out.columns if c.endswith("_position")]:
+                values = np.stack(out[column].to_numpy()) if len(out) else np.empty((0, 3))
+                out = out.drop(columns=column)
+                for axis, suffix in enumerate("xyz"):
+                    out[f"{column}_{suffix}"] = values[:, axis].astype(np.int64) if len(out) else []
+        return out.reset_index(drop=True)
