@@ -29,6 +29,10 @@ Submission hook (a trained task takes leaderboard submissions when its module de
         already checked (complete, unique ids, finite) -> the input of ``Evaluator(task).eval``
 
 ``TaskSpec.min_seeds`` (default 10, OGB's rule) is the seed count a submission needs.
+
+Baselines: each task module's ``BASELINES[name]`` holds ``config`` (the registered configuration a
+result records), ``trained`` and, optionally, ``run_keys``: keys of the run configuration that are
+part of the model (``connectome_gru``: ``("connectome",)``, set by ``--connectome``).
 """
 
 from __future__ import annotations

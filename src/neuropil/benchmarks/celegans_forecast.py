@@ -442,7 +442,8 @@ BASELINES: dict[str, dict[str, Any]] = {
     "connectome_gru": {"fn": predict_connectome_gru,
                        "config": {"hidden": 16, "connectome": "cook_2019", "input_steps": 10, "epochs": 3,
                                   "batches_per_epoch": 40,
-                                  "lr": 3e-3, "batch": 32, "residual": True}, "trained": True},
+                                  "lr": 3e-3, "batch": 32, "residual": True}, "trained": True,
+                       "run_keys": ("connectome",)},
 }
 
 

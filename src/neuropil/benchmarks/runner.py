@@ -176,8 +176,10 @@ def _run_seeds(task: TaskSpec, module: Any, model: str, seeds: list[int], quick:
                "wall_time_s": time.perf_counter() - begin, "_split_sha256": split_sha}
         per_seed.append(row)
         parameters = module.parameter_count(model, info)
-    model_config = {**module.BASELINES[model]["config"], **({"connectome": config.get("connectome", "cook_2019")}
-                                                            if model == "connectome_gru" else {})}
+    # the baseline's registered configuration, with the run's values of the keys it takes from the
+    # run (``BASELINES[model]["run_keys"]``, e.g. connectome_gru's "connectome" from --connectome)
+    entry = module.BASELINES[model]
+    model_config = {**entry["config"], **{key: config[key] for key in entry.get("run_keys", ()) if config and key in config}}
     return per_seed, model_config, parameters, {}
 
 

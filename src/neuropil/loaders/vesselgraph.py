@@ -181,11 +181,11 @@ def _node_view(graph: str, home: Any) -> Any:
         raise InvalidArgumentError(f"Graph {graph!r} has no minRadiusAvg (no edge attributes): no vessel-node labels.")
     pairs = line_graph_edges(edges["source"].to_numpy(), edges["target"].to_numpy(), len(nodes))
     edge_index = torch.from_numpy(np.concatenate([pairs, pairs[:, ::-1]]).T.copy())
-    data = Data(x=torch.from_numpy(edges[list(LINE_FEATURES)].to_numpy(np.float32)), edge_index=edge_index,
+    data = Data(x=torch.from_numpy(edges[list(LINE_FEATURES)].to_numpy(np.float32, copy=True)), edge_index=edge_index,
                 y=torch.from_numpy(radius_class(edges["minRadiusAvg"].to_numpy()).astype(np.int64)),
                 num_nodes=len(edges))
     for name in ("train", "valid", "test"):
-        setattr(data, f"{name}_mask", torch.from_numpy((edges["line_split"] == name).to_numpy()))
+        setattr(data, f"{name}_mask", torch.from_numpy((edges["line_split"] == name).to_numpy(copy=True)))
     data.num_classes = NUM_CLASSES
     data.feature_names = list(LINE_FEATURES)
     return data
