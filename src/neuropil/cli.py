@@ -497,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder; the dump goes to OUT/v<materialization>/")
     p.add_argument("--tables", default=None, help="comma list (default: every minnie65 table neuropil reads)")
     p.add_argument("--datastack", default="minnie65_public")
-    p.add_argument("--chunk-rows", type=int, default=200_000, help="rows asked per query (below the server cap)")
+    p.add_argument("--chunk-rows", type=int, default=100_000, help="rows asked per query; keep it below the server cap (about 200k)")
     p.set_defaults(run=_cmd_microns_dump)
     return parser
 

@@ -92,3 +92,13 @@ def test_cli_dump(tmp_path: Path, fixture, monkeypatch: pytest.MonkeyPatch, caps
     assert code == 0
     printed = capsys.readouterr().out
     assert "nucleus_detection_v0: 120 rows" in printed and str(tmp_path / "d" / "v1300") in printed
+
+
+def test_a_server_cap_below_chunk_rows_is_an_error_not_a_gap(tmp_path: Path, fixture) -> None:
+    from neuropil.errors import RawFormatError
+
+    client = FakeCaveClient(fixture.folder, server_limit=100)  # truncates every answer to 100 rows
+    with pytest.raises(RawFormatError, match="3,000 rows"):
+        microns_cave.dump_tables(tmp_path, materialization=1300, tables=["synapses_pni_2"], client=client,
+                                 chunk_rows=400)
+    assert not (tmp_path / "v1300" / "_dump.json").exists()

@@ -11,7 +11,10 @@
 * **Chunked queries**: the server caps rows per query, so each query asks for an ``id`` window
   ``[lo, lo + span)`` with ``limit = chunk_rows``; a window that comes back full may have been
   truncated, so it is halved and asked again (never kept); sparse windows double the span. A
-  table is complete when the rows fetched equal ``get_annotation_count``.
+  table is complete when the rows fetched equal ``get_annotation_count`` (a shortfall, e.g. from a
+  ``chunk_rows`` above the server's cap of about 200k rows, is an error, never a silent gap).
+* caveclient 8 pins ``pandas < 3``: the ``cave`` extra may install pandas 2.x (neuropil supports
+  ``pandas >= 2.1``), or run the dump in its own environment and ingest the folder anywhere.
 * **Resumable and atomic**: each window is written as one part (temp file + rename) and
   ``_state.json`` records the next id; an interrupted dump resumes where it stopped and a finished
   table is skipped. ``_dump.json`` (datastack, version, rows per table, caveclient version) is
@@ -76,7 +79,7 @@ def _write_part(frame: Any, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def dump_table(client: Any, table: str, folder: Path, *, materialization: int, chunk_rows: int = 200_000,
+def dump_table(client: Any, table: str, folder: Path, *, materialization: int, chunk_rows: int = 100_000,
                first_span: int = 1_000_000, progress: bool = False) -> tuple[int, int]:
     """Dump one table into ``folder/table/``; returns (rows, queries made now). Resumes from
     ``_state.json``."""
@@ -142,7 +145,7 @@ def dump_table(client: Any, table: str, folder: Path, *, materialization: int, c
 
 
 def dump_tables(out: str | os.PathLike[str], *, materialization: int, tables: Iterable[str] | None = None,
-                datastack: str = DATASTACK, client: Any = None, chunk_rows: int = 200_000,
+                datastack: str = DATASTACK, client: Any = None, chunk_rows: int = 100_000,
                 progress: bool = False) -> DumpResult:
     """Dump ``tables`` (default: all of ``MINNIE_TABLES``) of one materialization into
     ``out/v<materialization>/``; ``client`` defaults to :func:`make_client`."""
