@@ -13,8 +13,8 @@
   truncated, so it is halved and asked again (never kept); sparse windows double the span. A
   table is complete when the rows fetched equal ``get_annotation_count`` (a shortfall, e.g. from a
   ``chunk_rows`` above the server's cap of about 200k rows, is an error, never a silent gap).
-* caveclient 8 pins ``pandas < 3``: the ``cave`` extra may install pandas 2.x (neuropil supports
-  ``pandas >= 2.1``), or run the dump in its own environment and ingest the folder anywhere.
+* caveclient 8 pins ``pandas < 3``: the ``cave`` extra may install pandas 2.x (neuropil declares
+  ``pandas >= 2.1``; its tests run on 3.1), or run the dump in its own environment and ingest the folder anywhere.
 * **Resumable and atomic**: each window is written as one part (temp file + rename) and
   ``_state.json`` records the next id; an interrupted dump resumes where it stopped and a finished
   table is skipped. ``_dump.json`` (datastack, version, rows per table, caveclient version) is
