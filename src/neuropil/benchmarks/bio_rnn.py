@@ -75,7 +75,7 @@ EMD_STRENGTH = 0.1
 INPUT_NOISE = 0.05
 #: corrected protocol: lambda per variant (scale: D, D* of mean 1), from :func:`tune_lambda` on
 #: validation (see the README section; variants not listed use ``DEFAULT_CORRECTED_LAMBDA``)
-CORRECTED_LAMBDA: dict[str, float] = {}
+CORRECTED_LAMBDA: dict[tuple[str, str], float] = {}  # (task, variant) -> lambda
 DEFAULT_CORRECTED_LAMBDA = 1e-4
 LAMBDA_GRID = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 
@@ -553,11 +553,11 @@ class Penalty:
 
 
 def build_penalty(variant: Variant, source: Field, *, protocol: str, strength: float | None = None,
-                  method: str = "taylor") -> Penalty:
+                  method: str = "taylor", task: str | None = None) -> Penalty:
     torch = _torch()
     if strength is None:
         strength = (1.0 if variant.distance is None else REFERENCE_LAMBDA) if protocol == "reference" else \
-            CORRECTED_LAMBDA.get(variant.name.rstrip("+"), DEFAULT_CORRECTED_LAMBDA)
+            CORRECTED_LAMBDA.get((task or "", variant.name.rstrip("+")), DEFAULT_CORRECTED_LAMBDA)
     distance = None
     if variant.distance == "grid":
         distance = grid_distances(grid_shape(source.n))[:source.n, :source.n]
@@ -601,7 +601,8 @@ def _accuracy(prob: np.ndarray, labels: np.ndarray) -> float:
 def train_variant(variant: str | Variant, sets: dict[str, Trials], source: Field, *, seed: int,
                   protocol: str = "corrected", epochs: int = 10, batch: int = 128, lr: float = 1e-3,
                   strength: float | None = None, curve_every: int = 10, curve_trials: int = 512,
-                  home: Any = None, method: str = "taylor", progress: bool = False) -> FitResult:
+                  home: Any = None, method: str = "taylor", progress: bool = False,
+                  task: str | None = None) -> FitResult:
     """Train one variant on ``sets["train"]``; probabilities on valid and test, learning curve."""
     torch = _torch()
     if protocol not in PROTOCOLS:
@@ -613,7 +614,7 @@ def train_variant(variant: str | Variant, sets: dict[str, Trials], source: Field
     classes = int(max(part.y.max() for part in (train, sets["valid"], sets["test"]))) + 1
     net = BioRNN.build(train.x.shape[2], source.n, classes,
                        initial_recurrent(variant, source, seed=seed, home=home), generator=generator)
-    penalty = build_penalty(variant, source, protocol=protocol, strength=strength, method=method)
+    penalty = build_penalty(variant, source, protocol=protocol, strength=strength, method=method, task=task)
     optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=lr,
                                  eps=1e-7 if protocol == "reference" else 1e-8)
     x_train, y_train = torch.from_numpy(train.x), torch.from_numpy(train.y)
@@ -772,6 +773,7 @@ def fit_predict(name: str, sets: dict[str, Any], *, seed: int, quick: bool, prog
     try:
         fit = train_variant(name, sets, sets["field"], seed=seed, protocol=protocol, epochs=epochs,
                             strength=config.get("lambda"), home=home, progress=progress,
+                            task=config.get("task", "t1"),
                             curve_every=int(config.get("curve_every", 2 if quick else 10)))
     finally:
         torch.set_num_threads(threads)
