@@ -203,6 +203,7 @@ def test_spatial_negatives_do_not_depend_on_the_thread_count(monkeypatch: pytest
     pos = np.stack([graph.nodes[c] for c in ("pos_x", "pos_y", "pos_z")], axis=1)
     delta = 40.0
     runs = []
+    monkeypatch.setattr(sampling, "_CHUNK_SLOTS", 4096)  # 15 chunks of source nodes
     for threads in (1, 3):
         monkeypatch.setattr(sampling, "_THREADS", threads)
         runs.append(sampling.spatial_negatives(pos, 150_000, delta=delta, rng=np.random.default_rng(5)))
