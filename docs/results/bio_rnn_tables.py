@@ -9,7 +9,7 @@ seed; running them one JSON each lets two processes share the work and resume.
     python docs/results/bio_rnn_tables.py tables                               # markdown for the README
     python docs/results/bio_rnn_tables.py plots
 
-``collect`` adds the graph metrics of the trained |U| (top 10 %, 20 nulls) from the saved weight
+``collect`` rebuilds the file from RUN_DIR (graph metrics already computed are kept) and adds the graph metrics of the trained |U| (top 10 %, 20 nulls) from the saved weight
 matrices ``<task>-<protocol>-<variant>-seed<s>.npy`` when given, keeping ones already computed.
 """
 
@@ -49,8 +49,6 @@ def collect(run_dir: str, weights: str | None) -> None:
         if weights and not all(name in row["test"] for name in GRAPH) and os.path.isfile(matrix):
             row["test"].update(b.graph_metrics(np.load(matrix), seed=int(row["seed"]), nulls=20))
         rows[_key(row)] = row
-    for key, row in old.items():  # runs only in the committed file stay
-        rows.setdefault(key, row)
     out = [rows[k] for k in sorted(rows)]
     temporary = RUNS.with_suffix(".json.part")
     temporary.write_text(json.dumps(out, indent=0, sort_keys=True))
