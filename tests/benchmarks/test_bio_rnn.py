@@ -276,4 +276,5 @@ def test_a_celegans_connectome_is_a_structure_only_source(real_home) -> None:
     result = runner.run("microns-bio-rnn-t2", "WDC*", seeds=1, quick=True, home=home,
                         config={"protocol": "corrected", "field": "celegans:cook_2019", "threads": 1})
     assert result["per_seed"][0]["info"]["units"] == field.n
+    assert result["dataset"]["id"] == "celegans-connectomes"  # what the run read, not the task's default
     assert 0.0 <= result["summary"]["test"]["accuracy"]["mean"] <= 1.0

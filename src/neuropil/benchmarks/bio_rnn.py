@@ -747,6 +747,11 @@ def evaluate(arrays: dict[str, np.ndarray]) -> dict[str, float]:
     return metrics
 
 
+def dataset_for(config: dict[str, Any]) -> str | None:
+    """The dataset a run reads: celegans-connectomes for ``field="celegans:<connectome>"``."""
+    return "celegans-connectomes" if str(config.get("field", "")).startswith(CELEGANS_PREFIX) else None
+
+
 def load_sets(*, home: Any, config: dict[str, Any], quick: bool = False) -> tuple[dict[str, Any], str]:
     """Trial sets of ``config["task"]`` (seeded by ``config["data_seed"]``) and the source field; the
     'split' hash covers the generator version, seed and set sizes."""

@@ -85,7 +85,9 @@ def run(task_id: str, model: str, *, seeds: int | list[int] = 10, quick: bool = 
         if out is None:
             raise InvalidArgumentError("save_predictions needs out=<folder> (--out DIR).")
         outputs = []
-    identity = dataset_identity(task, home)
+    # a task module may read its data from another dataset for some configurations (bio-rnn's
+    # --field celegans:<connectome>): ``dataset_for(config)`` names it
+    identity = dataset_identity(task, home, getattr(module, "dataset_for", lambda _: None)(config))
     started = time.perf_counter()
     per_seed, model_config, parameters, artifacts = _run_seeds(task, module, model, seed_list, quick, home, progress,
                                                                config, outputs)

@@ -31,9 +31,11 @@ def sha256_json(payload: Any) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 
-def dataset_identity(task: TaskSpec, home: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """Dataset id, version and the SHA-256 of its manifest (what a result was computed on)."""
-    spec = get_spec(task.dataset)
+def dataset_identity(task: TaskSpec, home: str | os.PathLike[str] | None = None,
+                     dataset: str | None = None) -> dict[str, str]:
+    """Dataset id, version and the SHA-256 of its manifest (what a result was computed on);
+    ``dataset`` overrides the task's (a run whose data come from another dataset)."""
+    spec = get_spec(dataset or task.dataset)
     path = _store.require_version(spec.id, spec.version, home) / _store.MANIFEST
     return {"id": spec.id, "version": spec.version,
             "manifest_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
