@@ -47,13 +47,26 @@ def collect(run_dir: str, weights: str | None) -> None:
                 row["test"][name] = previous[name]
         matrix = os.path.join(weights or "", f"{row['task']}-{row['protocol']}-{row['variant']}-seed{row['seed']}.npy")
         if weights and not all(name in row["test"] for name in GRAPH) and os.path.isfile(matrix):
-            row["test"].update(b.graph_metrics(np.load(matrix), seed=int(row["seed"]), nulls=20))
+            row["test"].update(graph_metrics_cached(matrix, int(row["seed"])))
         rows[_key(row)] = row
     out = [rows[k] for k in sorted(rows)]
     temporary = RUNS.with_suffix(".json.part")
     temporary.write_text(json.dumps(out, indent=0, sort_keys=True))
     os.replace(temporary, RUNS)
     print(f"{len(out)} runs -> {RUNS}")
+
+
+def graph_metrics_cached(matrix: str, seed: int) -> dict:
+    """``bio_rnn.graph_metrics`` of a saved |U| (20 nulls), cached beside it as ``.metrics.json``."""
+    from neuropil.benchmarks import bio_rnn as b
+
+    cache = matrix[:-4] + ".metrics.json"
+    if os.path.isfile(cache):
+        return json.loads(Path(cache).read_text())
+    metrics = b.graph_metrics(np.load(matrix), seed=seed, nulls=20)
+    Path(cache + ".part").write_text(json.dumps(metrics))
+    os.replace(cache + ".part", cache)
+    return metrics
 
 
 def _cell(values: list[float], digits: int = 3) -> str:
