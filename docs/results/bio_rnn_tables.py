@@ -133,6 +133,8 @@ def plots() -> None:
     for protocol, metric in (("reference", "train_accuracy"), ("corrected", "accuracy")):
         sub = [r for r in rows if r["protocol"] == protocol]
         variants = sorted({r["variant"] for r in sub})
+        if not sub:
+            continue
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
         for i, (ax, task) in enumerate(zip(axes, TASKS)):
             for j, v in enumerate(variants):
