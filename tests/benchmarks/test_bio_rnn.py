@@ -278,3 +278,19 @@ def test_a_celegans_connectome_is_a_structure_only_source(real_home) -> None:
     assert result["per_seed"][0]["info"]["units"] == field.n
     assert result["dataset"]["id"] == "celegans-connectomes"  # what the run read, not the task's default
     assert 0.0 <= result["summary"]["test"]["accuracy"]["mean"] <= 1.0
+
+
+def test_the_tuned_corrected_lambda_reaches_the_penalty() -> None:
+    """fit_predict passes the task to the penalty: the (task, variant) lambda of CORRECTED_LAMBDA
+    is the one trained with; an explicit lambda wins; the reference protocol keeps 0.3."""
+    rng = np.random.default_rng(1)
+    n = 16
+    corr = np.corrcoef(rng.standard_normal((n, 100)))
+    sets = dict(b.trial_sets("t3", seed=0, train=64, valid=32, test=32))
+    sets["field"] = b.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
+    tuned = b.CORRECTED_LAMBDA[("t3", "W*D*C*")]
+    assert tuned != b.DEFAULT_CORRECTED_LAMBDA
+    for config, expected in (({"task": "t3"}, tuned), ({"task": "t1"}, b.CORRECTED_LAMBDA[("t1", "W*D*C*")]),
+                             ({"task": "t3", "lambda": 0.5}, 0.5), ({"task": "t3", "protocol": "reference"}, 0.3)):
+        _, info = b.fit_predict("W*D*C*", sets, seed=0, quick=True, config={**config, "graph_metrics": False})
+        assert info["lambda"] == expected, config
