@@ -97,3 +97,12 @@ def test_damaged_vtk_files_raise_typed_errors(tmp_path: Path) -> None:
     polyline.write_text(text)
     with pytest.raises(RawFormatError, match="exactly 2 points"):
         voreen_tables(read_legacy_vtk(polyline), source=str(polyline))
+
+
+def test_metadata_blocks_are_skipped_wherever_they_stand(tmp_path: Path) -> None:
+    path = tmp_path / "meta.vtk"
+    path.write_text("# vtk DataFile Version 5.1\nx\nASCII\nDATASET POLYDATA\nPOINTS 2 double\n0 0 0 1 1 1\n"
+                    "METADATA\nINFORMATION 0\n\nLINES 2 2\nOFFSETS vtktypeint64\n0 2\nCONNECTIVITY vtktypeint64\n0 1\n"
+                    "CELL_DATA 1\nSCALARS radius double\nLOOKUP_TABLE default\n2.5\nMETADATA\nINFORMATION 0\n\n")
+    data = read_legacy_vtk(path)
+    assert [line.tolist() for line in data.lines] == [[0, 1]] and data.cell_data["radius"].tolist() == [2.5]

@@ -54,12 +54,18 @@ class _Reader:
         return RawFormatError(f"{self.path}: {what} (byte {self.at}); expected legacy VTK polydata "
                               "('# vtk DataFile Version x.y', title, ASCII|BINARY, DATASET POLYDATA).")
 
+    def raw_line(self) -> str:
+        """The next line, stripped (blank lines included)."""
+        end = self.data.find(b"\n", self.at)
+        end = len(self.data) if end < 0 else end
+        text = self.data[self.at:end].decode("latin-1").strip()
+        self.at = end + 1
+        return text
+
     def line(self) -> str:
+        """The next non-blank line ("" at the end of the file)."""
         while self.at < len(self.data):
-            end = self.data.find(b"\n", self.at)
-            end = len(self.data) if end < 0 else end
-            text = self.data[self.at:end].decode("latin-1").strip()
-            self.at = end + 1
+            text = self.raw_line()
             if text:
                 return text
         return ""
@@ -128,6 +134,12 @@ def _cells(reader: _Reader, header: list[str], version: str) -> list[np.ndarray]
     return cells
 
 
+def _skip_metadata(reader: _Reader) -> None:
+    """A METADATA block (its keyword already read) runs up to the next blank line."""
+    while reader.at < len(reader.data) and reader.raw_line():
+        pass
+
+
 def _attributes(reader: _Reader, count: int, into: dict[str, np.ndarray]) -> str:
     """Read the arrays of one POINT_DATA / CELL_DATA section; return the next section's header."""
     while True:
@@ -154,13 +166,7 @@ def _attributes(reader: _Reader, count: int, into: dict[str, np.ndarray]) -> str
                 values = reader.values(components * tuples, array[3])
                 into[array[0]] = values.reshape(tuples, components) if components > 1 else values
         elif keyword == "METADATA":
-            while reader.at < len(reader.data):  # up to the next blank line
-                end = reader.data.find(b"\n", reader.at)
-                end = len(reader.data) if end < 0 else end
-                blank = not reader.data[reader.at:end].strip()
-                reader.at = end + 1
-                if blank:
-                    break
+            _skip_metadata(reader)
         elif keyword in ("POINT_DATA", "CELL_DATA"):
             return text  # already consumed: the caller handles this header
         else:
@@ -205,7 +211,7 @@ def read_legacy_vtk(path: str | Path) -> PolyData:
             text = _attributes(reader, count, out.point_data if keyword == "POINT_DATA" else out.cell_data)
             continue
         elif keyword == "METADATA":
-            _attributes(reader, 0, {})
+            _skip_metadata(reader)
         else:
             raise reader.fail(f"unsupported section {keyword!r}")
         text = reader.line()
