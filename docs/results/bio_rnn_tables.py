@@ -113,12 +113,20 @@ def tables() -> None:
         walls = [r["wall_s"] for r in rows if r["protocol"] == protocol]
         print(f"\n{protocol}: {len(walls)} runs, wall per run median {np.median(walls):.0f} s, "
               f"total {sum(walls) / 3600:.1f} h")
-    for t in TASKS:
-        scores = {v: [r["test"]["accuracy"] for r in groups.get(("corrected", v, t), [])]
-                  for v in ("W*D*C", "W!D*C", "W~D*C")}
-        if all(len(s) > 1 for s in scores.values()):
-            for test in b.rank_tests(scores):
-                print(t, json.dumps(test))
+    # the rank tests of the issue (W*, W! and the matched positive random W~) plus W* of another field
+    # (W^), on held-out accuracy and on learning speed
+    for metric in ("accuracy", "updates_to_90"):
+        print(f"\ncorrected: Mann-Whitney on {metric} (two-sided{', runs that learned' if metric != 'accuracy' else ''})\n| task | a | b | n | median a | median b | p |"
+              "\n|---|---|---|---|---|---|---|")
+        for t in TASKS:
+            # learning speed only among runs that learned (held-out accuracy at least chance + 0.1): a run
+            # that stays at chance reaches "90 % of its final accuracy" at once
+            floor = (0.25 if t == "t1" else 0.5) + 0.1 if metric == "updates_to_90" else -1.0
+            scores = {v: [r["test"][metric] for r in groups.get(("corrected", v, t), []) if r["test"]["accuracy"] >= floor]
+                      for v in ("W*D*C", "W!D*C", "W~D*C", "W^D*C")}
+            for test in b.rank_tests({v: s for v, s in scores.items() if len(s) > 1}):
+                print(f"| {t} | {test['a']} | {test['b']} | {test['n_a']} / {test['n_b']} | {test['median_a']:.3f} | "
+                      f"{test['median_b']:.3f} | {test['p']:.2g} |")
 
 
 def plots() -> None:

@@ -294,3 +294,18 @@ def test_the_tuned_corrected_lambda_reaches_the_penalty() -> None:
                              ({"task": "t3", "lambda": 0.5}, 0.5), ({"task": "t3", "protocol": "reference"}, 0.3)):
         _, info = b.fit_predict("W*D*C*", sets, seed=0, quick=True, config={**config, "graph_metrics": False})
         assert info["lambda"] == expected, config
+
+
+def test_the_corrected_lambdas_are_the_argmax_of_the_stored_validation_table() -> None:
+    """CORRECTED_LAMBDA holds, for every tuned (task, variant), the lambda with the best validation
+    accuracy in docs/results/microns-bio-rnn-lambda-tuning.json (ties to the smaller lambda), recomputed
+    here from the table's accuracies, so neither can change without the other."""
+    import json
+
+    table = json.loads((Path(__file__).resolve().parents[2] / "docs/results/microns-bio-rnn-lambda-tuning.json").read_text())
+    assert {(row["task"], row["variant"]) for row in table} == set(b.CORRECTED_LAMBDA)
+    for row in table:
+        scores = {float(k): v for k, v in row["valid_accuracy"].items()}
+        top = max(round(v, 4) for v in scores.values())
+        best = min(s for s, v in scores.items() if round(v, 4) == top)
+        assert b.CORRECTED_LAMBDA[(row["task"], row["variant"])] == best, row
