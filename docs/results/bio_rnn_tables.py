@@ -114,7 +114,8 @@ def tables() -> None:
         print(f"\n{protocol}: {len(walls)} runs, wall per run median {np.median(walls):.0f} s, "
               f"total {sum(walls) / 3600:.1f} h")
     # the rank tests of the issue (W*, W! and the matched positive random W~) plus W* of another field
-    # (W^), on held-out accuracy and on learning speed
+    # (W^), W*'s diagonal with shuffled off-diagonal (W%) and the orthogonal W, on held-out accuracy and
+    # on learning speed
     for metric in ("accuracy", "updates_to_90"):
         print(f"\ncorrected: Mann-Whitney on {metric} (two-sided{', runs that learned' if metric != 'accuracy' else ''})\n| task | a | b | n | median a | median b | p |"
               "\n|---|---|---|---|---|---|---|")
@@ -123,7 +124,7 @@ def tables() -> None:
             # that stays at chance reaches "90 % of its final accuracy" at once
             floor = (0.25 if t == "t1" else 0.5) + 0.1 if metric == "updates_to_90" else -1.0
             scores = {v: [r["test"][metric] for r in groups.get(("corrected", v, t), []) if r["test"]["accuracy"] >= floor]
-                      for v in ("W*D*C", "W!D*C", "W~D*C", "W^D*C")}
+                      for v in ("W*D*C", "W!D*C", "W~D*C", "W^D*C", "W%D*C", "W")}
             for test in b.rank_tests({v: s for v, s in scores.items() if len(s) > 1}):
                 print(f"| {t} | {test['a']} | {test['b']} | {test['n_a']} / {test['n_b']} | {test['median_a']:.3f} | "
                       f"{test['median_b']:.3f} | {test['p']:.2g} |")

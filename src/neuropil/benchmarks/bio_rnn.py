@@ -83,6 +83,7 @@ CORRECTED_LAMBDA: dict[tuple[str, str], float] = {
     ("t2", "W*DC*"): 0.0, ("t2", "W~D*C"): 0.0, ("t3", "W"): 0.0, ("t3", "W!D*C"): 0.0, ("t3", "W*D*C"): 0.0,
     ("t3", "W*D*C*"): 0.001, ("t3", "W*DC*"): 0.001, ("t3", "W~D*C"): 0.0001,
     ("t1", "W^D*C"): 0.0, ("t2", "W^D*C"): 0.0, ("t3", "W^D*C"): 1e-05,  # session 4, same grid and seed
+    ("t1", "W%D*C"): 0.0, ("t2", "W%D*C"): 0.0, ("t3", "W%D*C"): 1e-05,
 }
 DEFAULT_CORRECTED_LAMBDA = 1e-4
 LAMBDA_GRID = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
