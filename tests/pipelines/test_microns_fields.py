@@ -45,13 +45,31 @@ def test_registry_declares_every_file_with_url_and_independent_sha256(shared_roo
         if name.startswith(FIELD_DIR + "/") and name.count("/") == 3:
             sums[name.removeprefix(FIELD_DIR + "/")] = digest
     on_disk = {f"{p.parent.name}/{p.name}" for p in (shared_root / FIELD_DIR).glob("*_*_*/*")}
-    assert len(on_disk) == 316 and set(sums) == on_disk
+    assert len(on_disk) == 330 and set(sums) == on_disk
     assert {r.name: r.sha256 for r in spec.raw_files} == sums
     for raw in spec.raw_files:
         assert raw.url == ("https://raw.githubusercontent.com/neurovium/CorticalBlueprintRNN/"
                            "8d5e241b444803ba552923d32a5fcef39439425b/Model/DATA/info/" + raw.name)
-    assert sum(r.name.endswith("corr_matrix.npy") for r in spec.raw_files) == 16
-    assert sorted(r.name.split("/")[0] for r in spec.raw_files if "/spikes_" in r.name) == ["6_2_8", "6_4_8", "6_6_8", "6_7_8"]
+    assert sum(r.name.endswith("corr_matrix.npy") for r in spec.raw_files) == 20
+    assert sum(r.name.endswith("precision_matrix.npy") for r in spec.raw_files) == 4
+    assert sorted(r.name.split("/")[0] for r in spec.raw_files if "/spikes_" in r.name) == [
+        "4_7_2", "5_3_2", "6_2_8", "6_4_8", "6_6_8", "6_7_8"]
+
+
+def test_registered_hashes_equal_the_upstream_listing(shared_root: Path) -> None:
+    """Every registered field file is in the pinned commit's listing, with the same SHA-256."""
+    from neuropil.datasets import get_spec
+
+    listing = shared_root.parent / "microns-upstream.sha256"
+    upstream = {}
+    for line in listing.read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        digest, _size, _blob, path = line.split()
+        upstream[path.removeprefix("Model/DATA/info/")] = digest
+    assert len(upstream) == 504
+    for raw in get_spec("microns-fields").raw_files:
+        assert upstream[raw.name] == raw.sha256, raw.name
 
 
 def test_info_reports_per_field_counts_derived_from_the_csvs(fields_home: Path, shared_root: Path,
@@ -90,16 +108,22 @@ def test_positions_are_nm_rows_and_correct_orientation_on_6_6_2(fields_home: Pat
     assert abs(rho_scrambled) < 0.1
 
 
-def test_functional_matrices_and_recomputed_agreement(fields_home: Path) -> None:
+def test_functional_matrices_and_recomputed_agreement(fields_home: Path, shared_root: Path) -> None:
     from neuropil import _store
     from neuropil.loaders.microns_fields import functional_fields, load_field
 
-    assert functional_fields(home=fields_home) == [f"6_{s}_{p}" for s in (2, 4, 6, 7) for p in (2, 4, 6, 8)]
+    assert functional_fields(home=fields_home) == ["4_7_2", "5_3_2", *(f"6_{s}_{p}" for s in (2, 4, 6, 7) for p in (2, 4, 6, 8)),
+                                                   "7_3_2", "8_5_2"]
     field = load_field("6_2_8", home=fields_home)
+    assert field.precision is None
+    with_precision = load_field("7_3_2", home=fields_home)
+    stored = np.load(shared_root / FIELD_DIR / "7_3_2" / "precision_matrix.npy")
+    assert with_precision.precision.shape == (with_precision.n, with_precision.n)
+    assert np.array_equal(with_precision.precision, stored)
     assert np.allclose(field.sttc, field.sttc.T) and np.allclose(np.diag(field.corr), 1.0)
     assert len(field.spike_times) == field.n and all(np.all(np.diff(t) >= 0) for t in field.spike_times)
     agreement = _store.read_manifest("microns-fields", "1.0.0", fields_home)["functional_agreement"]
-    assert sorted(agreement) == ["6_2_8", "6_4_8", "6_6_8", "6_7_8"]
+    assert sorted(agreement) == ["4_7_2", "5_3_2", "6_2_8", "6_4_8", "6_6_8", "6_7_8"]
     for values in agreement.values():
         assert values["corr"]["max_abs_diff"] < 1e-12 and values["sttc"]["max_abs_diff"] < 1e-12
 
@@ -119,12 +143,12 @@ def test_loaders_pyg_networkx_pandas_torch(fields_home: Path) -> None:
     assert graph.number_of_nodes() == 42 and graph.number_of_edges() == 4
     edges = neuropil.load("microns-fields", format="pandas", table="edges", home=fields_home)
     assert len(edges) == 27674 and edges["synapse_count"].sum() == 30721
-    tensors = neuropil.load("microns-fields", field="4_7_2", format="torch", home=fields_home)
+    tensors = neuropil.load("microns-fields", field="4_7_4", format="torch", home=fields_home)
     assert set(tensors) == {"positions_nm", "synapse_counts", "nucleus_id"}
     hf = neuropil.load("microns-fields", field="6_6_2", format="hf", home=fields_home)
     assert hf["neurons"].num_rows == 312 and hf["edges"].num_rows == 316
-    with pytest.raises(NotIngestedError, match="4_7_2.*no functional"):
-        neuropil.load("microns-fields", field="4_7_2", format="pyg", functional=True, home=fields_home)
+    with pytest.raises(NotIngestedError, match="4_7_4.*no functional"):
+        neuropil.load("microns-fields", field="4_7_4", format="pyg", functional=True, home=fields_home)
     with pytest.raises(InvalidArgumentError, match="Unknown value '6_6_3' for argument field"):
         neuropil.load("microns-fields", field="6_6_3", format="pyg", home=fields_home)
 

@@ -502,8 +502,9 @@ def other_field(source: Field, *, seed: int, home: Any = None) -> Field:
     from neuropil.loaders.microns_fields import functional_fields, to_pandas
 
     sizes = to_pandas(table="neurons", home=home).groupby("field").size()
+    # session 6 only, as published: fields of other sessions gained function later and would change W^
     candidates = sorted((int(sizes[f]), f) for f in functional_fields(home=home)
-                        if f != source.name and sizes[f] >= source.n)
+                        if f.startswith("6_") and f != source.name and sizes[f] >= source.n)
     if not candidates:
         raise InvalidArgumentError(f"No other functional field has >= {source.n} neurons for the W^ control.")
     picked = load_microns_field(candidates[0][1], home=home)

@@ -4,8 +4,9 @@ Three datasets:
 
 * ``microns-fields``: the 56 coregistered imaging fields of minnie65 published with the Cortical
   Blueprint RNN (github neurovium/CorticalBlueprintRNN @8d5e241b, ``Model/DATA/info/``): per field
-  N x N EM synapse counts, nucleus positions (a **pickled** object array), root/unit/nucleus ids; 16
-  session-6 fields add Pearson and STTC matrices, 4 of them spike times. 316 files, each registered
+  N x N EM synapse counts, nucleus positions (a **pickled** object array), root/unit/nucleus ids; 20
+  fields add Pearson and STTC matrices (the 16 of session 6, 4_7_2, 5_3_2, 7_3_2, 8_5_2), 4 of those a
+  precision matrix and 6 spike times. 330 files, each registered
   with its URL and SHA-256 (``microns_fields.sha256``, shipped with the package).
 * ``microns-pinky100``: the phase-2 L2/3 pyramidal-cell connectome (363 cells) from MicronsBinder.
 * ``microns-minnie65``: dumps of the CAVE tables (synapses_pni_2, nucleus_detection_v0,
@@ -68,6 +69,7 @@ FIELD_FILES = {
     "nucleus_ids": "target_ids_{f}.npy",
     "corr": "corr_matrix.npy",
     "sttc": "sttc_matrix.npy",
+    "precision": "precision_matrix.npy",
     "spikes": "spikes_{f}.npy",
 }
 
@@ -114,6 +116,8 @@ FIELDS_SCHEMA = {
         "<field>/sttc": "float64 (N, N): stored STTC made symmetric (lower triangle copied up, as the "
                         "reference code does)",
         "<field>/sttc_stored": "float64 (N, N): the STTC as published (lower triangle only)",
+        "<field>/precision": "float64 (N, N): precision (inverse covariance) matrix of the same activity, "
+                             "as published (fields that have one)",
         "<field>/spike_times, spike_indptr": "float64, int64: spike trains as CSR, seconds (4 fields)",
         "<field>/corr_from_spikes, sttc_from_spikes": "float64 (N, N): recomputed from the spikes, "
                                                       "parameters in the group's attributes",

@@ -40,8 +40,8 @@ TABLES = ("neurons", "edges")
 @dataclass(frozen=True)
 class FieldArrays:
     """Every array of one field, rows in the same (published) order; ``synapse_counts[i, j]`` counts
-    synapses from neuron ``i`` onto neuron ``j``. ``corr``/``sttc`` are None where the field has none
-    (only the 16 session-6 fields have them); ``sttc`` is the symmetrized matrix."""
+    synapses from neuron ``i`` onto neuron ``j``. ``corr``/``sttc``/``precision`` are None where the
+    field has none; ``sttc`` is the symmetrized matrix."""
 
     field: str
     nucleus_id: np.ndarray
@@ -52,6 +52,7 @@ class FieldArrays:
     corr: np.ndarray | None
     sttc: np.ndarray | None
     spike_times: list[np.ndarray] | None
+    precision: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -96,6 +97,7 @@ def load_field(field: str = DEFAULT_FIELD, *, home: str | os.PathLike[str] | Non
         group = handle[field]
         corr = group["corr"][()] if "corr" in group else None
         sttc = group["sttc"][()] if "sttc" in group else None
+        precision = group["precision"][()] if "precision" in group else None
         spikes = None
         if "spike_times" in group:
             times, indptr = group["spike_times"][()], group["spike_indptr"][()]
@@ -103,7 +105,8 @@ def load_field(field: str = DEFAULT_FIELD, *, home: str | os.PathLike[str] | Non
     return FieldArrays(field=field, nucleus_id=neurons["nucleus_id"].to_numpy(), root_id=neurons["root_id"].to_numpy(),
                        unit_id=neurons["unit_id"].to_numpy(),
                        positions_nm=neurons[["x_nm", "y_nm", "z_nm"]].to_numpy(dtype=np.float64),
-                       synapse_counts=counts, corr=corr, sttc=sttc, spike_times=spikes)
+                       synapse_counts=counts, corr=corr, sttc=sttc, spike_times=spikes,
+                       precision=precision)
 
 
 def _require_functional(arrays: FieldArrays, home: Any) -> None:

@@ -28,7 +28,7 @@ from neuropil.pipelines._npy import load_verified_npy
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
 
 
 def parameters(*, recompute_functional: bool = True, pearson_bin_s: float = functional.PEARSON_BIN_S,
@@ -74,13 +74,13 @@ def read_field(inputs: Mapping[str, Path], field: str) -> dict[str, Any]:
     """Every array of one field, checked for matching lengths."""
     counts = read_connectome(inputs[field_file(field, "connectome")], name=field_file(field, "connectome"))
     arrays: dict[str, Any] = {"synapse_counts": counts}
-    for kind in ("positions", "root_ids", "unit_ids", "nucleus_ids", "corr", "sttc", "spikes"):
+    for kind in ("positions", "root_ids", "unit_ids", "nucleus_ids", "corr", "sttc", "precision", "spikes"):
         arrays[kind] = _array(inputs, field, kind)
     n = counts.shape[0]
     for kind in ("positions", "root_ids", "unit_ids", "nucleus_ids", "spikes"):
         if arrays[kind] is not None and len(arrays[kind]) != n:
             raise RawFormatError(f"{field}: {kind} has {len(arrays[kind])} entries, the connectome {n} neurons")
-    for kind in ("corr", "sttc"):
+    for kind in ("corr", "sttc", "precision"):
         if arrays[kind] is not None and arrays[kind].shape != (n, n):
             raise RawFormatError(f"{field}: {kind} has shape {arrays[kind].shape}, expected ({n}, {n})")
     if len(set(arrays["nucleus_ids"].tolist())) != n:
@@ -147,6 +147,8 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
         if arrays["sttc"] is not None:
             group["sttc_stored"] = arrays["sttc"]
             group["sttc"] = functional.symmetrize_lower(arrays["sttc"])
+        if arrays["precision"] is not None:
+            group["precision"] = arrays["precision"]
         if arrays["spikes"] is not None:
             group["spike_times"], group["spike_indptr"] = _spike_csr(arrays["spikes"])
             if params["recompute_functional"]:
@@ -164,7 +166,7 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
         counts = arrays["synapse_counts"]
         stats[field] = {"neurons": int(counts.shape[0]), "edges": int(np.count_nonzero(counts)),
                         "synapses": int(counts.sum()), "functional": "corr" in group,
-                        "spikes": "spike_times" in group}
+                        "precision": "precision" in group, "spikes": "spike_times" in group}
 
     def write_functional(path: Path) -> None:
         import h5py
@@ -184,6 +186,7 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
               "unique_nucleus_ids": int(neurons_table["nucleus_id"].nunique()),
               "edges": int(len(edges_table)), "synapses": int(edges_table["synapse_count"].sum()),
               "functional_fields": sum(s["functional"] for s in stats.values()),
+              "precision_fields": sum(s["precision"] for s in stats.values()),
               "spike_fields": sum(s["spikes"] for s in stats.values())}
     extras = {
         "stats": {"fields": stats, "totals": totals},
