@@ -130,6 +130,16 @@ def test_in_memory_dataset_follows_pyg_conventions(ingested_home: Path, tmp_path
         CElegansConnectomes(root, connectomes=("cook_2019", "witvliet_8"), pre_transform=pre_transform)
 
 
+
+def test_in_memory_dataset_on_an_empty_root_names_the_ingest_command(tmp_path: Path) -> None:
+    from neuropil.loaders.celegans_connectomes import CElegansConnectomes
+
+    root = tmp_path / "empty"
+    with pytest.raises(NotIngestedError, match=f"neuropil ingest celegans-connectomes --home {root}"):
+        CElegansConnectomes(root)
+    # the loader builds nothing: no version folder that a later ingest would have to clear away
+    assert not (root / DATASET).exists()
+
 def test_hf_dataset_has_real_features(ingested_home: Path) -> None:
     from datasets import ClassLabel
 

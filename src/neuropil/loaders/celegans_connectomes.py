@@ -35,7 +35,7 @@ import pandas as pd
 
 from neuropil import _store
 from neuropil.datasets.celegans_connectomes import CONNECTOMES, EDGE_TYPES, NEURON_TYPES, SPEC
-from neuropil.errors import InvalidArgumentError, unknown_value
+from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
 TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped")
@@ -67,8 +67,6 @@ def _ensure_available(path: Path, connectome: str) -> None:
     manifest = json.loads((path / _store.MANIFEST).read_text())
     if connectome not in manifest.get("connectomes", []):
         reason = manifest.get("missing_connectomes", {}).get(connectome, "not ingested")
-        from neuropil.errors import NotIngestedError
-
         raise NotIngestedError(f"Connectome {connectome!r} was not ingested: {reason}")
 
 
@@ -242,6 +240,15 @@ def to_networkx(*, connectome: str = DEFAULT_CONNECTOME, functional: bool = True
     return graph
 
 
+def _require_ingested(root: Path) -> None:
+    """Loaders read published files and never build them (pipelines sit upstream): name the command."""
+    if _store.read_manifest(SPEC.id, SPEC.version, root) is None:
+        raise NotIngestedError(
+            f"Dataset {SPEC.id!r} version {SPEC.version} is not ingested in {root}. Run "
+            f"`neuropil ingest {SPEC.id} --home {root}` (or neuropil.ingest({SPEC.id!r}, home=...)) first."
+        )
+
+
 def _make_in_memory_dataset() -> type:
     """Built lazily so that importing neuropil does not import torch_geometric."""
     import hashlib
@@ -254,7 +261,7 @@ def _make_in_memory_dataset() -> type:
         the canonical 300-neuron axis.
 
         Follows PyG's conventions: ``root`` (the neuropil home holding the ingested Parquet files;
-        ingested there on first use), ``transform``, ``pre_transform``, ``pre_filter``,
+        run ``neuropil ingest celegans-connectomes --home ROOT`` first), ``transform``, ``pre_transform``, ``pre_filter``,
         ``force_reload``. ``edge_attr`` always has the three columns [electrical, chemical,
         functional] so that every graph collates. The processed file is written by us and its SHA-256 is checked before it
         is read back with ``torch.load(weights_only=True)``.
@@ -282,6 +289,7 @@ def _make_in_memory_dataset() -> type:
             self.connectomes = tuple(connectomes or CONNECTOMES)
             for name in self.connectomes:
                 _check_connectome(name)
+            _require_ingested(Path(root).expanduser())
             super().__init__(str(root), transform, pre_transform, pre_filter, force_reload=force_reload)
             self._load_verified()
 
@@ -306,11 +314,6 @@ def _make_in_memory_dataset() -> type:
             payload = json.dumps([manifest.get("fingerprint"), self.connectomes,
                                   repr(self.pre_transform), repr(self.pre_filter)])
             return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-        def download(self) -> None:
-            from neuropil.pipelines import ingest
-
-            ingest(SPEC.id, home=self.root)
 
         def _process(self) -> None:
             # PyG's own _process keeps pre_transform.pt and may torch.load it with weights_only=False;
