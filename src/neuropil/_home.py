@@ -20,13 +20,18 @@ def set_home(path: str | os.PathLike[str] | None) -> None:
 
 def get_home(home: str | os.PathLike[str] | None = None) -> Path:
     if home is not None:
-        return Path(home).expanduser()
-    if _home_override is not None:
-        return _home_override
-    env = os.environ.get("NEUROPIL_HOME")
-    if env:
-        return Path(env).expanduser()
-    return Path("~/.cache/neuropil").expanduser()
+        path = Path(home).expanduser()
+    elif _home_override is not None:
+        path = _home_override
+    elif os.environ.get("NEUROPIL_HOME"):
+        path = Path(os.environ["NEUROPIL_HOME"]).expanduser()
+    else:
+        path = Path("~/.cache/neuropil").expanduser()
+    if path.exists() and not path.is_dir():
+        from neuropil.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"The neuropil home {path} is a file; expected a folder (--home / NEUROPIL_HOME).")
+    return path
 
 
 def get_raw_dir(raw_dir: str | os.PathLike[str] | None = None) -> Path | None:

@@ -16,7 +16,7 @@ from typing import Any
 from pathlib import Path
 
 from neuropil import __version__
-from neuropil.errors import InvalidArgumentError, NeuropilError
+from neuropil.errors import InvalidArgumentError, NeuropilError, error_line
 
 STAT_COLUMNS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs",
                 "functional_edges", "unmapped_labels")
@@ -511,12 +511,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return args.run(args)
-    except NeuropilError as error:
-        print(f"neuropil: error: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("neuropil: interrupted; the published version is untouched", file=sys.stderr)
         return 1
+    except Exception as error:  # noqa: BLE001 (one capped line, never a traceback; NEUROPIL_DEBUG=1 shows it)
+        if os.environ.get("NEUROPIL_DEBUG") and not isinstance(error, NeuropilError):
+            raise
+        line, code = error_line(error)
+        print(f"neuropil: error: {line}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ the builtin it refines, so ``except KeyError`` and ``except NeuropilError`` both
 from __future__ import annotations
 
 import difflib
+import errno
+from pathlib import Path
 from collections.abc import Iterable
 
 __all__ = [
@@ -21,8 +23,12 @@ __all__ = [
     "IngestLockedError",
     "StoreCorruptedError",
     "UnverifiedSourceError",
+    "InvalidValueError",
     "unknown_value",
+    "error_line",
 ]
+
+MAX_LINE_CHARS = 800
 
 
 class NeuropilError(Exception):
@@ -72,6 +78,11 @@ class UnverifiedSourceError(NeuropilError, PermissionError):
     """A source with no registered SHA-256, used without ``--allow-unverified``."""
 
 
+class InvalidValueError(NeuropilError, ValueError):
+    """A raw file whose values break a rule of its field (NaN, negative or infinite where a count or
+    length is required, repeated ids); the message names the file, the column and how many rows."""
+
+
 def unknown_value(value: object, argument: str, valid: Iterable[str]) -> str:
     """One message format for every bad name (torchvision's habit), with the closest valid one."""
     valid = sorted(valid)
@@ -83,3 +94,64 @@ def unknown_value(value: object, argument: str, valid: Iterable[str]) -> str:
     if close:
         message += f" Did you mean {close[0]!r}?"
     return message
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a file where a folder is expected",
+    errno.EISDIR: "a folder where a file is expected",
+    errno.ENOENT: "no such file or folder",
+    errno.EEXIST: "already exists",
+}
+_OS_HINTS = {
+    errno.ENOSPC: "free some space or point --home / NEUROPIL_HOME elsewhere, then run it again; "
+                  "the published version is untouched",
+    errno.EDQUOT: "free some space and run it again; the published version is untouched",
+    errno.EROFS: "nothing was changed; loads still work, but ingest, export, bench and submit need a writable folder",
+    errno.EACCES: "nothing was changed; loads still work, but ingest, export, bench and submit need a writable folder",
+}
+
+
+def _file_in_the_way(path: str) -> str:
+    """The first ancestor of ``path`` that exists and is not a folder (the cause of ENOTDIR)."""
+    for parent in (Path(path), *Path(path).parents):
+        if parent.exists() or parent.is_symlink():
+            return str(parent) if not parent.is_dir() else path
+    return path
+
+
+def error_line(error: BaseException, *, limit: int = MAX_LINE_CHARS) -> tuple[str, int]:
+    """The one line (at most ``limit`` characters) and exit code the command line shows for ``error``.
+
+    Known errors give their message; an ``OSError`` names the file, the reason and what to do; any
+    other exception is a bug, named by its type (``NEUROPIL_DEBUG=1`` lets the traceback through).
+    """
+    if isinstance(error, NeuropilError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.errno in _OS_REASONS:
+        path = error.filename or ""
+        code = error.errno
+        if code in (errno.ENOTDIR, errno.EEXIST) and path:
+            path = _file_in_the_way(str(path))
+            code = errno.ENOTDIR if not Path(path).is_dir() else code
+        text = f"{path}: {_OS_REASONS[code]}" if path else _OS_REASONS[code]
+        if code in _OS_HINTS:
+            text += f" ({_OS_HINTS[code]})"
+    elif isinstance(error, OSError):
+        detail = error.strerror or str(error)
+        text = f"{error.filename}: {detail}" if error.filename else detail
+    elif isinstance(error, RecursionError):
+        text = "input nested too deeply to read (RecursionError); the file is malformed or hostile"
+    elif isinstance(error, MemoryError):
+        text = "out of memory; the input is larger than this machine can hold, or declares a bogus size"
+    else:
+        text = f"internal error {type(error).__name__}: {error} (a bug in neuropil: please report it)"
+    text = " ".join(text.split())  # one line, whatever the message held
+    if len(text) > limit:
+        cut = len(text) - limit
+        text = text[: limit - 40].rstrip() + f" ... ({cut + 40} more characters)"
+    return text, 1

@@ -46,7 +46,7 @@ def parameters(*, allow_unverified: bool = False, spur_length_um: float = 2.0,
         spur = float(spur_length_um)
     except (TypeError, ValueError):
         raise InvalidArgumentError(f"spur_length_um must be a number of micrometres, got {spur_length_um!r}.") from None
-    if not spur >= 0:
+    if not 0 <= spur < float("inf"):
         raise InvalidArgumentError(f"spur_length_um must be >= 0, got {spur_length_um!r}.")
     names = [samples] if isinstance(samples, str) else list(samples or [])
     names = sorted({part.strip().removesuffix(".zarr") for name in names for part in name.split(",") if part.strip()})
@@ -57,7 +57,14 @@ def parse_split_list(path: str | os.PathLike[str]) -> dict[str, tuple[str, str]]
     """``sample_list_per_split.txt`` -> {sample: (completely | partly, train | val | test)}."""
     result: dict[str, tuple[str, str]] = {}
     completeness = split = None
-    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    if not Path(path).is_file():
+        raise SourceUnavailableError(f"Split list {path} does not exist or is not a file; expected FISBe's "
+                                     "sample_list_per_split.txt.")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RawFormatError(f"Split list {path} is not UTF-8 text; expected FISBe's sample_list_per_split.txt.") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
@@ -141,9 +148,10 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
 
 def _check_folder(folder: Path) -> dict[str, Any]:
     """Open a folder's arrays and check their layout before anything is written."""
-    from neuropil.pipelines.fisbe_volumes import GT_KEY, RAW_KEY, open_zarr_group, zarr_array
+    from neuropil.pipelines.fisbe_volumes import GT_KEY, RAW_KEY, open_zarr_group, require_all_chunks, zarr_array
 
     gt = zarr_array(folder, GT_KEY)
+    require_all_chunks(gt, f"{folder}/{GT_KEY}")
     if gt.dtype != np.uint8:
         raise RawFormatError(f"{folder}/{GT_KEY} has dtype {gt.dtype}; FISBe publishes uint8 (channel k holds "
                              "{0, k+1}).")
@@ -164,10 +172,11 @@ def _check_folder(folder: Path) -> dict[str, Any]:
 
 def _copy_writer(arrays: dict[str, Any], dim_neurons: list[int]) -> Any:
     def writer(path: Path) -> None:
-        import h5py
+        from neuropil.pipelines._hdf5 import open_for_blocks
+        from neuropil.pipelines.fisbe_volumes import read_block
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        with h5py.File(path, "w", track_order=True) as handle:
+        with open_for_blocks(path, track_order=True) as handle:  # a full disk raises, never crashes
             for name, array in arrays.items():
                 chunks = tuple(min(c, s) for c, s in zip(H5_CHUNKS, array.shape))
                 target = handle.create_dataset(name, shape=array.shape, dtype=array.dtype, chunks=chunks,
@@ -176,7 +185,8 @@ def _copy_writer(arrays: dict[str, Any], dim_neurons: list[int]) -> Any:
                 step_z, step_y = array.chunks[1], array.chunks[2]
                 for z0 in range(0, array.shape[1], step_z):
                     for y0 in range(0, array.shape[2], step_y):
-                        target[:, z0:z0 + step_z, y0:y0 + step_y, :] = array[:, z0:z0 + step_z, y0:y0 + step_y, :]
+                        block = np.s_[:, z0:z0 + step_z, y0:y0 + step_y, :]
+                        target[block] = read_block(array, block, f"{path.name}: {name}")
                 if name == "gt_instances":
                     target.attrs["dim_neurons"] = np.asarray(dim_neurons, dtype=np.int64)
     return writer

@@ -16,6 +16,7 @@ volumes (ZYX, integer) in HDF5 or zarr, e.g. ``volumes/gmm_label_cleaned`` of th
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from neuropil import _json
 from neuropil.errors import InvalidArgumentError, RawFormatError
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ GT_KEY = "volumes/gt_instances"
 RAW_KEY = "volumes/raw"
 PRED_KEY = "volumes/gmm_label_cleaned"
 HDF5_SUFFIXES = (".hdf", ".h5", ".hdf5")
+MAX_VOXELS = 2 ** 34  # 13x the largest FISBe array (7 x 385 x 685 x 686 = 1.3e9 voxels)
+MAX_CHUNK_BYTES = 2 ** 30
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,41 @@ def open_zarr_group(path: str | os.PathLike[str]) -> Any:
     path = Path(path)
     if not (path / ".zgroup").is_file():
         raise RawFormatError(f"{path} is not a zarr v2 group (no .zgroup file); expected a FISBe <sample>.zarr folder.")
+    _json.read(path / ".zgroup")
     return zarr.open_group(str(path), mode="r")
+
+
+def _check_header(folder: Path, key: str) -> None:
+    """Read the JSON of ``key``'s path (``.zgroup``, ``.zattrs``, ``.zarray``) before zarr does: a
+    damaged file, or an array declaring more than :data:`MAX_VOXELS`, is refused before any read."""
+    node = folder
+    for part in key.split("/"):
+        node = node / part
+        for name in (".zgroup", ".zattrs", ".zarray"):
+            if (node / name).is_file():
+                _json.read(node / name)
+    header = node / ".zarray"
+    if not header.is_file():
+        return
+    meta = _json.read(header)
+    try:
+        shape = [int(s) for s in meta["shape"]]
+        chunks = [int(c) for c in meta["chunks"]]
+        itemsize = np.dtype(meta["dtype"]).itemsize
+    except (KeyError, TypeError, ValueError) as error:
+        raise RawFormatError(f"{header}: not a zarr v2 array header ({error!r}); the file is damaged.") from None
+    if any(s < 0 for s in shape) or any(c < 1 for c in chunks) or len(chunks) != len(shape):
+        raise RawFormatError(f"{header}: shape {shape} with chunks {chunks} is not a valid array layout.")
+    voxels, chunk_bytes = math.prod(shape), math.prod(chunks) * itemsize
+    if voxels > MAX_VOXELS or chunk_bytes > MAX_CHUNK_BYTES:
+        raise RawFormatError(f"{header}: declares shape {shape} ({voxels:.3g} voxels) with chunks of "
+                             f"{chunk_bytes:,} bytes; refused unread (a FISBe image is about 1.3e9 voxels, the "
+                             f"limit {MAX_VOXELS:.3g} voxels and {MAX_CHUNK_BYTES:,} bytes a chunk).")
 
 
 def zarr_array(path: str | os.PathLike[str], key: str) -> Any:
     group = open_zarr_group(path)
+    _check_header(Path(path), key)
     try:
         array = group[key]
     except KeyError:
@@ -86,6 +120,32 @@ def zarr_array(path: str | os.PathLike[str], key: str) -> Any:
     return array
 
 
+def require_all_chunks(array: Any, where: str) -> None:
+    """A zarr label volume must hold every chunk: zarr reads a missing one as background, which
+    would silently cut the neurons crossing it (an instance of 12 voxels read as 6)."""
+    if not hasattr(array, "nchunks_initialized"):  # h5py: a missing chunk cannot go unnoticed
+        return
+    present, expected = int(array.nchunks_initialized), int(array.nchunks)
+    if present < expected:
+        raise RawFormatError(f"{where}: {expected - present} of {expected} chunks are missing (read as "
+                             "background they would cut the instances crossing them); re-download the image.")
+
+
+def read_block(array: Any, index: Any, where: str) -> np.ndarray:
+    """One block of a zarr or HDF5 array; a chunk that cannot be decoded is a RawFormatError."""
+    try:
+        return np.asarray(array[index])
+    except (RuntimeError, ValueError, OSError, KeyError) as error:  # blosc / gzip / h5py failures
+        raise RawFormatError(f"{where}: a damaged chunk in block {_describe(index)} could not be decoded "
+                             f"({type(error).__name__}: {error}); re-download the file.") from None
+
+
+def _describe(index: Any) -> str:
+    parts = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+                           if isinstance(p, slice) else str(p) for p in parts) + "]"
+
+
 def _global_flat(local: np.ndarray, offset: tuple[int, int, int], block: tuple[int, int, int],
                  shape: tuple[int, int, int]) -> np.ndarray:
     z, y, x = np.unravel_index(local, block)
@@ -93,8 +153,13 @@ def _global_flat(local: np.ndarray, offset: tuple[int, int, int], block: tuple[i
 
 
 def read_gt_instances(path: str | os.PathLike[str], *, key: str = GT_KEY) -> SparseInstances:
-    """Read ``volumes/gt_instances`` of a FISBe zarr block by block (see :func:`gt_instances_from_array`)."""
-    return gt_instances_from_array(zarr_array(path, key), where=f"{path}/{key}")
+    """Read ``volumes/gt_instances`` of a FISBe zarr block by block (see :func:`gt_instances_from_array`);
+    every FISBe image shows at least one neuron, so an all-zero one is refused."""
+    instances = gt_instances_from_array(zarr_array(path, key), where=f"{path}/{key}")
+    if not len(instances):
+        raise RawFormatError(f"{path}/{key} holds no neuron (every voxel is 0): wrong file, or a download that "
+                             "lost its chunks? Every FISBe image labels at least one neuron.")
+    return instances
 
 
 def gt_instances_from_array(array: Any, *, where: str = "gt_instances") -> SparseInstances:
@@ -108,14 +173,15 @@ def gt_instances_from_array(array: Any, *, where: str = "gt_instances") -> Spars
         channels, spatial = int(array.shape[0]), tuple(int(s) for s in array.shape[1:])
     else:
         raise RawFormatError(f"{where} has shape {array.shape}; expected (channels, z, y, x).")
+    require_all_chunks(array, where)
     chunks = tuple(array.chunks[-3:]) if getattr(array, "chunks", None) else (16, spatial[1], spatial[2])
     per_channel: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(channels)]
     for z0 in range(0, spatial[0], chunks[0]):
         for y0 in range(0, spatial[1], chunks[1]):
             if array.ndim == 4:
-                block = np.asarray(array[:, z0:z0 + chunks[0], y0:y0 + chunks[1], :])
+                block = read_block(array, np.s_[:, z0:z0 + chunks[0], y0:y0 + chunks[1], :], where)
             else:
-                block = np.asarray(array[z0:z0 + chunks[0], y0:y0 + chunks[1], :])[None]
+                block = read_block(array, np.s_[z0:z0 + chunks[0], y0:y0 + chunks[1], :], where)[None]
             if block.dtype.kind == "i" and block.size and block.min() < 0:
                 raise RawFormatError(f"{where} holds negative labels; expected 0 = background, >0 = neuron.")
             for channel in range(channels):
@@ -148,13 +214,18 @@ def _open_prediction(path: Path, key: str) -> tuple[Any, Any]:
 
         if not path.is_file():
             raise InvalidArgumentError(f"Prediction file {path} does not exist.")
-        handle = h5py.File(path, "r")
-        if key not in handle:
+        try:
+            handle = h5py.File(path, "r")
+        except OSError as error:  # truncated, or not HDF5 at all
+            raise RawFormatError(f"Prediction {path} is not a readable HDF5 file ({error}); expected the "
+                                 "complete .hdf written by the model.") from None
+        if key not in handle or not isinstance(handle[key], h5py.Dataset):
             found: list[str] = []
             handle.visititems(lambda name, obj: found.append(name) if isinstance(obj, h5py.Dataset) else None)
+            what = "a group, not a dataset" if key in handle else "missing"
             handle.close()
-            raise RawFormatError(f"{path} has no dataset {key!r} (datasets found: {found or 'none'}); "
-                                 "pass --pred-key.")
+            raise RawFormatError(f"{path}: {key!r} is {what} (datasets found: {found or 'none'}); "
+                                 "pass --pred-key naming the label volume.")
         return handle, handle[key]
     if path.suffix.lower() == ".zarr" or (path / ".zgroup").is_file():
         return None, zarr_array(path, key)
@@ -183,7 +254,7 @@ def read_prediction(path: str | os.PathLike[str], *, key: str = PRED_KEY, min_si
         step = int(chunks[-3]) if chunks else 16
         flats, labels = [], []
         for z0 in range(0, shape[0], step):
-            slab = np.asarray(array[0, z0:z0 + step] if squeeze else array[z0:z0 + step])
+            slab = read_block(array, np.s_[0, z0:z0 + step] if squeeze else np.s_[z0:z0 + step], f"{path}/{key}")
             if not slab.any():
                 continue
             local = np.flatnonzero(slab)

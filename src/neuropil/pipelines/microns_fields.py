@@ -168,17 +168,19 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
                         "synapses": int(counts.sum()), "functional": "corr" in group,
                         "precision": "precision" in group, "spikes": "spike_times" in group}
 
-    def write_functional(path: Path) -> None:
-        import h5py
+    def fill_functional(handle: Any) -> None:
+        handle.attrs["row_order"] = "nucleus_id (= neurons.parquet index order of the field)"
+        for field, (group, attrs) in groups.items():
+            target = handle.create_group(field)
+            for key, value in group.items():
+                target.create_dataset(key, data=value, compression="gzip" if np.ndim(value) == 2 else None)
+            for key, value in attrs.items():
+                target.attrs[key] = value
 
-        with h5py.File(path, "w") as handle:
-            handle.attrs["row_order"] = "nucleus_id (= neurons.parquet index order of the field)"
-            for field, (group, attrs) in groups.items():
-                target = handle.create_group(field)
-                for key, value in group.items():
-                    target.create_dataset(key, data=value, compression="gzip" if np.ndim(value) == 2 else None)
-                for key, value in attrs.items():
-                    target.attrs[key] = value
+    def write_functional(path: Path) -> None:
+        from neuropil.pipelines._hdf5 import write_small
+
+        write_small(path, fill_functional)  # a full disk raises ENOSPC instead of crashing h5py
 
     neurons_table = pd.concat(neurons, ignore_index=True)
     edges_table = pd.concat(edges, ignore_index=True)

@@ -39,6 +39,7 @@ import pandas as pd
 from neuropil._fetch import sha256_of
 from neuropil._home import get_raw_dir
 from neuropil.errors import InvalidArgumentError, SourceUnavailableError, UnverifiedSourceError, unknown_value
+from neuropil.pipelines._hdf5 import write_small
 from neuropil.pipelines.celegans_activity.raw import RawRecording
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
@@ -55,6 +56,7 @@ VERIFIED_STUDIES = ("Dag2023",)
 SMOOTHING = ("none", "reference")
 NORMALIZATION = ("zscore", "none")
 IMPUTATION = ("none", "linear")
+DT_RANGE = (1e-3, 60.0)
 
 
 def parameters(*, source: str | list[str] | tuple[str, ...] = "Dag2023", dt: float = 1 / 3,
@@ -72,8 +74,9 @@ def parameters(*, source: str | list[str] | tuple[str, ...] = "Dag2023", dt: flo
         dt = float(dt)
     except (TypeError, ValueError):
         raise InvalidArgumentError(f"dt must be a positive number of seconds, got {dt!r}.") from None
-    if not dt > 0:
-        raise InvalidArgumentError(f"dt must be a positive number of seconds, got {dt!r}.")
+    if not DT_RANGE[0] <= dt <= DT_RANGE[1]:  # inf and nan fail too; 1e-9 would ask for a 10^9-step grid
+        raise InvalidArgumentError(f"dt must be a positive time step of {DT_RANGE[0]} to {DT_RANGE[1]} seconds "
+                                   f"(recordings are sampled at 0.1-1 s), got {dt!r}.")
     for value, name, valid in ((smoothing, "smoothing", SMOOTHING), (normalize, "normalize", NORMALIZATION),
                                (impute, "impute", IMPUTATION)):
         if value not in valid:
@@ -291,18 +294,18 @@ def _stats(recordings: pd.DataFrame, neurons: pd.DataFrame, skipped: pd.DataFram
 
 
 def _write_arrays(arrays: list[dict[str, np.ndarray]]):
-    def writer(path: Path) -> None:
-        import h5py
+    def fill(handle: Any) -> None:
+        group = handle.create_group("recordings", track_order=True)
+        for index, arrays_of_one in enumerate(arrays):
+            sub = group.create_group(str(index))
+            for name, array in arrays_of_one.items():
+                # track_times=False: no timestamps in the file, so identical inputs give identical bytes
+                sub.create_dataset(name, data=array, track_times=False,
+                                   **({"compression": "gzip", "compression_opts": 1, "shuffle": True}
+                                      if array.ndim == 2 else {}))
 
-        with h5py.File(path, "w", track_order=True) as handle:
-            group = handle.create_group("recordings", track_order=True)
-            for index, arrays_of_one in enumerate(arrays):
-                sub = group.create_group(str(index))
-                for name, array in arrays_of_one.items():
-                    # track_times=False: no timestamps in the file, so identical inputs give identical bytes
-                    sub.create_dataset(name, data=array, track_times=False,
-                                       **({"compression": "gzip", "compression_opts": 1, "shuffle": True}
-                                          if array.ndim == 2 else {}))
+    def writer(path: Path) -> None:
+        write_small(path, fill, track_order=True)  # a full disk raises ENOSPC instead of crashing h5py
     return writer
 
 
