@@ -13,7 +13,7 @@ from neuropil._home import get_home, set_home
 from neuropil.errors import NeuropilError
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load", "list_datasets", "ingest", "get_home", "set_home", "NeuropilError"]
+__all__ = ["__version__", "load", "list_datasets", "ingest", "plot", "get_home", "set_home", "NeuropilError"]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -30,6 +30,13 @@ def load(dataset_id: str, *, format: str = "pyg", home=None, **config):  # noqa:
     from neuropil.loaders import load as _load
 
     return _load(dataset_id, format=format, home=home, **config)
+
+
+def plot(dataset_id: str, *, out=None, home=None, **config):
+    """Draw an ingested dataset as a matplotlib Figure (saved to ``out`` if given); see :mod:`neuropil.plotting`."""
+    from neuropil.plotting import plot as _plot
+
+    return _plot(dataset_id, out=out, home=home, **config)
 
 
 def ingest(dataset_id: str, **options):
