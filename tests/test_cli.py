@@ -77,18 +77,6 @@ def test_ingest_prints_summary_then_is_a_no_op(shared_data: Path, tmp_path: Path
     assert json.loads(capsys.readouterr().out)["status"] == "built"
 
 
-def test_offline_ingest_without_mirror_builds_the_embedded_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """No network, no mirror: the cect connectomes (and the atlas, via wormneuroatlas) still build;
-    White 1986 JSE and the neuron attributes are reported missing with how to obtain them."""
-    assert main(["ingest", DATASET, "--home", str(tmp_path / "home"), "--json"]) == 0
-    manifest = json.loads(capsys.readouterr().out)
-    assert set(manifest["missing_sources"]) == {"white_1986_jse.csv", "neuron_master_sheet.csv"}
-    assert "white_1986_jse" in manifest["missing_connectomes"]
-    assert "worm-graph" in manifest["missing_sources"]["white_1986_jse.csv"]
-    assert {"cook_2019", "chklovskii", "openworm"} <= set(manifest["connectomes"])
-    assert manifest["neuron_attributes"] == "unavailable"
-
-
 def test_bad_parameter_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", DATASET, "--home", str(tmp_path), "--q-threshold", "2"]) == 1
     assert "q_threshold must be in (0, 1], got 2.0" in capsys.readouterr().err

@@ -65,9 +65,11 @@ def test_unreachable_url_is_a_clear_error(server: str, tmp_path: Path) -> None:
 
 
 def test_offline_without_copy_says_how_to_obtain(tmp_path: Path) -> None:
-    spec = registry.SPEC.raw_file("white_1986_jse.csv")
-    with pytest.raises(SourceUnavailableError, match=r"white_1986_jse.csv.*downloads are off.*worm-graph"):
-        locate(spec, "celegans-connectomes", home=tmp_path)
+    from neuropil.datasets.celegans_activity import SPEC as activity
+
+    spec = activity.raw_file("Dag2023/swf702_with_id/2022-07-26-31-data.h5")
+    with pytest.raises(SourceUnavailableError, match=r"2022-07-26-31-data.h5.*downloads are off.*flavell-lab"):
+        locate(spec, "celegans-activity", home=tmp_path)
 
 
 def test_mirror_folder_stands_in_for_download(shared_data: Path, tmp_path: Path) -> None:

@@ -2,8 +2,12 @@
 
 A raw file is looked for, in order, in the mirror folder (``--raw-dir`` / ``$NEUROPIL_RAW_DIR``), in
 the installed package that ships it (``importlib.resources``), in the download cache
-(``<home>/raw/<dataset>/``), and only then downloaded: to a temporary file next to the target,
-verified, then renamed into place (pooch's habit). Nothing is ever prompted for.
+(``<home>/raw/<dataset>/``), then on an HTTP mirror (``--raw-url`` / ``$NEUROPIL_RAW_URL``, laid out
+like the mirror folder), and only then at its registered public URL. Downloads are pooch's (retries,
+``doi:`` URLs) into a private temporary folder next to the cache, verified, then renamed into place.
+``NEUROPIL_OFFLINE=1`` forbids the public URLs only: a mirror URL is named by the user, as a mirror
+folder is. A file registered as *derived* is never downloaded: the error says how to derive it.
+Nothing is ever prompted for.
 """
 
 from __future__ import annotations
@@ -13,17 +17,23 @@ import importlib.resources
 import importlib.util
 import logging
 import os
+import posixpath
+import re
+import shutil
 import tempfile
-import urllib.request
+import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from neuropil._home import get_home, get_raw_dir, is_offline, is_quiet
+from neuropil._home import get_home, get_raw_dir, get_raw_url, is_offline, is_quiet
 from neuropil.errors import ChecksumError, SourceUnavailableError
 
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
+#: tries per URL; only connection failures and 5xx answers are retried
+DOWNLOAD_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,17 @@ class RawFile:
     how_to_obtain: str = ""
     #: True where only a fixture written from the published description checked the format
     fixture_only: bool = False
+    #: set for a file that no URL serves as such: the upstream file it is computed from (``url`` then
+    #: points at that file), and the command that derives it; locate() never downloads it
+    derived_from: str | None = None
+    derive_with: str = ""
+    #: set where ``url`` serves an archive (zip, tar, tar.gz) that holds the file at this path
+    archive_member: str | None = None
+
+    @property
+    def mirror_relative(self) -> str:
+        """Path below a mirror folder or mirror URL."""
+        return self.mirror_path or self.name
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
@@ -95,18 +116,23 @@ def cache_path(raw: RawFile, dataset_id: str, home: str | os.PathLike[str] | Non
     return get_home(home) / "raw" / dataset_id / raw.name
 
 
+def mirror_url(raw: RawFile, base: str) -> str:
+    return f"{base}/{urllib.parse.quote(raw.mirror_relative)}"
+
+
 def locate(
     raw: RawFile,
     dataset_id: str,
     *,
     raw_dir: str | os.PathLike[str] | None = None,
+    raw_url: str | None = None,
     home: str | os.PathLike[str] | None = None,
     offline: bool | None = None,
     progress: bool | None = None,
 ) -> Path:
     """Return a verified local path for ``raw``, downloading it only if no local copy exists.
 
-    Raises :class:`ChecksumError` if a local copy exists but does not match, and
+    Raises :class:`ChecksumError` if a copy (local or downloaded) does not match, and
     :class:`SourceUnavailableError` if no route reaches the file.
     """
     # an explicit mirror wins over the installed package: the user said "use these files"
@@ -118,47 +144,109 @@ def locate(
     cached = cache_path(raw, dataset_id, home)
     if cached.is_file():
         return verify(cached, raw)
-    offline = is_offline() if offline is None else offline
-    where = []
+    progress = not is_quiet() if progress is None else progress
+    tried = []
     if raw.package:
-        where.append(f"the package {raw.package_requirement or raw.package}")
+        tried.append(f"the package {raw.package_requirement or raw.package}")
     mirror = get_raw_dir(raw_dir)
-    where.append(f"the mirror {mirror}" if mirror else "no mirror (--raw-dir / NEUROPIL_RAW_DIR unset)")
-    where.append(f"the cache {cached.parent}")
+    tried.append(f"the mirror {mirror}" if mirror else "no mirror folder (--raw-dir / NEUROPIL_RAW_DIR unset)")
+    tried.append(f"the cache {cached.parent}")
+    base = get_raw_url(raw_url)
+    if base is not None:
+        url = mirror_url(raw, base)
+        try:
+            return _download(raw, url, cached, progress=progress)
+        except SourceUnavailableError as error:
+            if getattr(error, "http_status", None) != 404:  # a mirror that is down fails fast, file after file
+                raise
+            logger.info("%s", error)  # not on the mirror: the public URL may still serve it
+            tried.append(f"the mirror URL {url} (404)")
+    else:
+        tried.append("no mirror URL (--raw-url / NEUROPIL_RAW_URL unset)")
+    where = ", ".join(tried)
+    if raw.derived_from:
+        raise SourceUnavailableError(
+            f"Raw file {raw.name!r} not found in {where}. It is derived, not downloaded: from {raw.derived_from}"
+            + (f", with: {raw.derive_with}" if raw.derive_with else "")
+            + f"; put the result in a folder given as --raw-dir (as {raw.mirror_relative}) or at {cached}."
+        )
+    offline = is_offline() if offline is None else offline
     if offline:
         raise SourceUnavailableError(
-            f"Raw file {raw.name!r} not found in {', '.join(where)}, and downloads are off "
+            f"Raw file {raw.name!r} not found in {where}, and downloads are off "
             f"(NEUROPIL_OFFLINE). Obtain it from {raw.url}"
             + (f" ({raw.how_to_obtain})" if raw.how_to_obtain else "")
             + " and put it in a folder given as --raw-dir."
         )
-    return _download(raw, cached, progress=not is_quiet() if progress is None else progress)
+    return _download(raw, raw.url, cached, progress=progress)
 
 
-def _download(raw: RawFile, target: Path, *, progress: bool) -> Path:
-    from tqdm.auto import tqdm
+def _download(raw: RawFile, url: str, target: Path, *, progress: bool) -> Path:
+    """Fetch ``url`` with pooch into a private folder beside ``target``, verify, rename into place.
+
+    ``raw.name`` may hold ``/`` (``Dag2023/swf702_with_id/...``): the temporary folder is flat and
+    the target's folders are made first.
+    """
+    import pooch
+    import requests
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("downloading %s from %s", raw.name, raw.url)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{raw.name}.", suffix=".part", dir=target.parent)
+    logger.info("downloading %s from %s", raw.name, url)
+    staging = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
+    processor = _archive_processor(raw, url)
+    # pooch's name for the download: the archive's own name, else the file's
+    key = (posixpath.basename(urllib.parse.urlparse(url).path) if processor else Path(raw.name).name) or "download"
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.setLevel(logging.WARNING)  # pooch announces every download on stderr; we log instead
     try:
-        with os.fdopen(descriptor, "wb") as out:
+        fetcher = pooch.create(path=staging, base_url="", registry={key: None}, urls={key: url})
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
             try:
-                response = urllib.request.urlopen(raw.url, timeout=60)  # noqa: S310 (registered https URL)
-            except OSError as error:
-                raise SourceUnavailableError(
-                    f"Could not download raw file {raw.name!r} from {raw.url}: {error}. "
-                    "Put a copy in a folder given as --raw-dir (or NEUROPIL_RAW_DIR) to work offline."
-                ) from error
-            with response:
-                total = int(response.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, unit="B", unit_scale=True, desc=raw.name, disable=not progress) as bar:
-                    for block in iter(lambda: response.read(_CHUNK), b""):
-                        out.write(block)
-                        bar.update(len(block))
-        verify(Path(temporary), raw)
-        os.replace(temporary, target)
+                fetched = fetcher.fetch(key, processor=processor, progressbar=progress)
+                break
+            except (requests.exceptions.RequestException, OSError, ValueError) as error:
+                status = getattr(getattr(error, "response", None), "status_code", None)
+                # a 4xx answer (not there, forbidden) will not change on retry; a dropped connection may
+                if attempt == DOWNLOAD_ATTEMPTS or (status is not None and 400 <= status < 500):
+                    failure = SourceUnavailableError(
+                        f"Could not download raw file {raw.name!r} from {url}: {_one_line(error)}. "
+                        "Put a copy in a folder given as --raw-dir (or NEUROPIL_RAW_DIR) to work offline."
+                    )
+                    failure.http_status = status
+                    raise failure from error
+                logger.info("download of %s failed (%s); retrying", raw.name, error)
+                time.sleep(attempt)
+        members = [Path(p) for p in (fetched if isinstance(fetched, list) else [fetched])]
+        downloaded = members[0] if members else None
+        if downloaded is None or processor is not None and not (
+                downloaded.is_file() and downloaded.name == Path(raw.archive_member).name):
+            raise SourceUnavailableError(
+                f"The archive at {url} does not hold {raw.archive_member!r} (needed as raw file {raw.name!r})."
+            )
+        actual = sha256_of(downloaded)
+        if actual != raw.sha256:
+            raise ChecksumError(
+                f"SHA-256 mismatch for raw file {raw.name!r} downloaded from {url}: expected {raw.sha256}, "
+                f"got {actual}. The server sent a different version or a damaged file; nothing was kept."
+            )
+        os.replace(downloaded, target)
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        pooch_logger.setLevel(level)
+        shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _archive_processor(raw: RawFile, url: str):
+    """pooch's Untar / Unzip for the one member, where the registered URL serves an archive; a
+    mirror URL serves the file itself."""
+    import pooch
+
+    if raw.archive_member is None or url != raw.url:
+        return None
+    path = urllib.parse.urlparse(url).path
+    return (pooch.Unzip if path.endswith(".zip") else pooch.Untar)(members=[raw.archive_member])
+
+
+def _one_line(error: Exception) -> str:
+    return re.sub(r"\s+", " ", str(error)).strip()[:300] or type(error).__name__

@@ -1,7 +1,8 @@
 """Where neuropil keeps raw downloads and homogenized outputs.
 
 Resolution order: an explicit argument > :func:`set_home` > ``$NEUROPIL_HOME`` > ``~/.cache/neuropil``.
-The raw mirror (a local folder standing in for downloads) is ``raw_dir`` > ``$NEUROPIL_RAW_DIR``.
+The raw mirror (a local folder standing in for downloads) is ``raw_dir`` > ``$NEUROPIL_RAW_DIR``; an HTTP
+mirror laid out the same way is ``raw_url`` > ``$NEUROPIL_RAW_URL``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ def get_raw_dir(raw_dir: str | os.PathLike[str] | None = None) -> Path | None:
         return Path(raw_dir).expanduser()
     env = os.environ.get("NEUROPIL_RAW_DIR")
     return Path(env).expanduser() if env else None
+
+
+def get_raw_url(raw_url: str | None = None) -> str | None:
+    """Base URL of an HTTP mirror (each file at ``<base>/<mirror_path>``), without a trailing slash."""
+    value = raw_url if raw_url is not None else os.environ.get("NEUROPIL_RAW_URL", "")
+    value = value.strip().rstrip("/")
+    if value and not value.lower().startswith(("http://", "https://")):
+        from neuropil.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"raw_url must be an http:// or https:// URL, got {value!r} "
+                                   "(a local folder is --raw-dir / NEUROPIL_RAW_DIR).")
+    return value or None
 
 
 def is_offline() -> bool:

@@ -144,8 +144,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     for option in ("tables", "materialization", "engine", "scheduler"):  # microns-minnie65
         if getattr(args, option, None) is not None:
             parameters[option] = getattr(args, option)
-    result = ingest(args.dataset, raw_dir=args.raw_dir, home=args.home, force=args.force,
-                    progress=not args.quiet, **parameters)
+    result = ingest(args.dataset, raw_dir=args.raw_dir, raw_url=args.raw_url, home=args.home, force=args.force,
+                    allow_partial=args.allow_partial, progress=not args.quiet, **parameters)
     if args.json:
         print(json.dumps({"status": result.status, "path": str(result.path), **result.manifest}, indent=2, default=str))
         return 0
@@ -153,6 +153,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{result.dataset_id} {result.version}: {result.status} at {result.path}")
         _print_stats(result.manifest.get("stats", {}))
         _print_missing(result.manifest.get("missing_sources", {}))
+        for part, reason in result.manifest.get("skipped", {}).items():
+            print(f"  skipped {part} (--allow-partial): {reason}")
     return 0
 
 
@@ -388,7 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("ingest", parents=[common], help="build the homogenized files of a dataset")
     p.add_argument("dataset")
     p.add_argument("--raw-dir", default=None, help="local mirror of the raw files (default: $NEUROPIL_RAW_DIR)")
+    p.add_argument("--raw-url", default=None, metavar="URL",
+                   help="HTTP mirror laid out like --raw-dir, used even offline (default: $NEUROPIL_RAW_URL)")
     p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="publish even if optional sources are missing (the summary lists what was skipped)")
     p.add_argument("--strict", action="store_true", help="fail on any label the name table cannot map")
     p.add_argument("--q-threshold", type=float, default=None, help="Randi 2023 atlas q-value threshold (0.05)")
     p.add_argument("--source", default=None, help="activity studies to ingest: a name, a comma list or 'all'")

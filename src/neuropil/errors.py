@@ -24,6 +24,7 @@ __all__ = [
     "StoreCorruptedError",
     "UnverifiedSourceError",
     "InvalidValueError",
+    "PartialIngestError",
     "unknown_value",
     "error_line",
 ]
@@ -81,6 +82,10 @@ class UnverifiedSourceError(NeuropilError, PermissionError):
 class InvalidValueError(NeuropilError, ValueError):
     """A raw file whose values break a rule of its field (NaN, negative or infinite where a count or
     length is required, repeated ids); the message names the file, the column and how many rows."""
+
+
+class PartialIngestError(SourceUnavailableError):
+    """Optional sources are missing, so an ingest would publish less; refused without ``--allow-partial``."""
 
 
 def unknown_value(value: object, argument: str, valid: Iterable[str]) -> str:

@@ -71,18 +71,29 @@ _DAG_FILES = {
     "swf702_with_id/2022-08-02-38-data.h5": "9f21ff94da259d8938b13cdcd6f8714a28b6d70345797ddaeab4b0fb71c6d601",
 }
 
-RAW_FILES: tuple[RawFile, ...] = tuple(
-    RawFile(
+_LABELS_JLD2 = _DAG_REPO + "receptor_expression/NeuroPAL_labels_dict.jld2"
+#: the labels are published only as Julia JLD2; the registered JSON is computed from it
+_DERIVE_LABELS = ("julia -e 'using JLD2, JSON; open(\"NeuroPAL_labels_dict.json\", \"w\") do f; "
+                  "JSON.print(f, load(\"NeuroPAL_labels_dict.jld2\", \"NeuroPAL_labels\"), 1); end' "
+                  "(the registered SHA-256 is of the copy in the shared mirror)")
+
+
+def _dag_file(relative: str, sha256: str) -> RawFile:
+    derived = relative.endswith(".json")
+    return RawFile(
         name=f"Dag2023/{relative}",
-        sha256=digest,
-        url=(_DAG_REPO + "receptor_expression/NeuroPAL_labels_dict.jld2") if relative.endswith(".json") else _DAG_REPO + relative,
+        sha256=sha256,
+        url=_LABELS_JLD2 if derived else _DAG_REPO + relative,
         mirror_path=f"celegans/dag2023/{relative}",
         license="none stated (data of Dag et al. 2023)",
         how_to_obtain=("a JSON decoding {uid: [index_map, class_map]} of the repository's NeuroPAL_labels_dict.jld2"
-                       if relative.endswith(".json") else "flavell-lab/NSM_5HTR_analysis, data/"),
+                       if derived else "flavell-lab/NSM_5HTR_analysis, data/"),
+        derived_from=_LABELS_JLD2 if derived else None,
+        derive_with=_DERIVE_LABELS if derived else "",
     )
-    for relative, digest in _DAG_FILES.items()
-)
+
+
+RAW_FILES: tuple[RawFile, ...] = tuple(_dag_file(relative, digest) for relative, digest in _DAG_FILES.items())
 
 SCHEMA = {
     "recordings.parquet": {

@@ -1,9 +1,11 @@
 """C. elegans connectomes: 10 published annotations on one canonical 300-neuron axis.
 
-Sources: nine ship inside the PyPI package ``cect`` (pinned to the version whose files match the
-registered SHA-256s); White 1986 JSE comes from the worm-graph repository, the Randi 2023
-signal-propagation atlas from the optional ``wormneuroatlas`` package (GPL, an extra only), and
-the neuron attributes (class, type, neurotransmitter, position) from the worm-graph master sheet.
+Sources: eight ship inside the PyPI package ``cect`` (pinned to the version whose files match the
+registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
+cect pulls in; also the ``atlas`` extra). White 1986 JSE and the neuron attributes (class, type,
+neurotransmitter, position: the worm-graph master sheet) ship inside neuropil itself, unchanged
+with worm-graph's MIT licence (``datasets/data/worm-graph/``): no installed package holds them, and
+without them an offline default ingest would be smaller.
 """
 
 from __future__ import annotations
@@ -31,6 +33,19 @@ def _cect_file(name: str, sha256: str, license: str) -> RawFile:
     )
 
 
+def _worm_graph_file(name: str, sha256: str, commit: str) -> RawFile:
+    return RawFile(
+        name=name,
+        sha256=sha256,
+        url=f"{_WORM_GRAPH}{commit}/data/raw/{name}",
+        mirror_path=f"celegans/worm-graph/{name}",
+        package="neuropil.datasets",
+        package_path=f"data/worm-graph/{name}",
+        license="MIT (worm-graph, Copyright (c) 2022 MetaConscious Group)",
+        how_to_obtain="shipped with neuropil (neuropil/datasets/data/worm-graph/); upstream worm-graph, data/raw/",
+    )
+
+
 RAW_FILES: tuple[RawFile, ...] = (
     _cect_file("CElegansNeuronTables.xls", "e6e2d51cd6a056c6058ec163bf6020d1a43a0a8d48719f09dddd8687c3956d74", "MIT (cect)"),
     _cect_file("NeuronConnect.xls", "b5e32612967ff277c91ba37463bd03a85678bd8e65a4861abc6516323b6ff5f3", "MIT (cect); data WormAtlas"),
@@ -44,14 +59,8 @@ RAW_FILES: tuple[RawFile, ...] = (
         "1f4fdbf84746b69b49a8da0816f52787860ce349b638dce37924ba80f90c70c9",
         "MIT (cect); data Cook et al. 2019",
     ),
-    RawFile(
-        name="white_1986_jse.csv",
-        sha256="a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
-        url=_WORM_GRAPH + "3f6c83a0/data/raw/white_1986_jse.csv",
-        mirror_path="celegans/worm-graph/white_1986_jse.csv",
-        license="MIT (worm-graph)",
-        how_to_obtain="worm-graph repository, data/raw/",
-    ),
+    _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
+                     "3f6c83a0"),
     RawFile(
         name="funatlas.h5",
         sha256="53a99055667b853e1d3d6be573ec2613d38c9f6989f302ec38ecd38dd50c7975",
@@ -60,17 +69,13 @@ RAW_FILES: tuple[RawFile, ...] = (
         package="wormneuroatlas",
         package_path="data/funatlas.h5",
         package_requirement="wormneuroatlas==0.0.7.3",
+        # the URL is the sdist (SHA-256 a3547764...2d90); the file is this member of it
+        archive_member="wormneuroatlas-0.0.7.3/wormneuroatlas/data/funatlas.h5",
         license="GPL-3.0-or-later (wormneuroatlas)",
         how_to_obtain="pip install 'neuropil[atlas]' (installs wormneuroatlas==0.0.7.3, GPL)",
     ),
-    RawFile(
-        name="neuron_master_sheet.csv",
-        sha256="f3273b529c7542cf6b1d61b438d0e87526e32166b74d464fcaefe4700d87a558",
-        url=_WORM_GRAPH + "f1d6175e/data/raw/neuron_master_sheet.csv",
-        mirror_path="celegans/worm-graph/neuron_master_sheet.csv",
-        license="MIT (worm-graph)",
-        how_to_obtain="worm-graph repository, data/raw/",
-    ),
+    _worm_graph_file("neuron_master_sheet.csv", "f3273b529c7542cf6b1d61b438d0e87526e32166b74d464fcaefe4700d87a558",
+                     "f1d6175e"),
 )
 
 

@@ -4,7 +4,9 @@
 when the published manifest already records the same code version, parameters and input hashes,
 and otherwise builds into a hidden folder that is published atomically under a per-dataset lock.
 A pipeline module supplies ``PIPELINE_VERSION``, ``parameters(**given) -> dict`` and
-``build(inputs, missing, parameters) -> (tables, manifest_extras)``.
+``build(inputs, missing, parameters) -> (tables, manifest_extras)``; one with optional sources also
+``skipped_parts(missing, parameters) -> {part: reason}``: what the output would lack, refused
+unless ``allow_partial`` (never a silently smaller dataset).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from neuropil import _store
 from neuropil._fetch import locate
 from neuropil.datasets import get_spec
-from neuropil.errors import InvalidArgumentError, SourceUnavailableError
+from neuropil.errors import InvalidArgumentError, PartialIngestError, SourceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,10 @@ def ingest(
     dataset_id: str,
     *,
     raw_dir: str | os.PathLike[str] | None = None,
+    raw_url: str | None = None,
     home: str | os.PathLike[str] | None = None,
     force: bool = False,
+    allow_partial: bool = False,
     progress: bool | None = None,
     **parameters: Any,
 ) -> IngestResult:
@@ -72,12 +76,21 @@ def ingest(
         missing: dict[str, str] = {}
         for raw in spec.raw_files:
             try:
-                inputs[raw.name] = locate(raw, dataset_id, raw_dir=raw_dir, home=home, progress=progress)
+                inputs[raw.name] = locate(raw, dataset_id, raw_dir=raw_dir, raw_url=raw_url, home=home,
+                                          progress=progress)
             except SourceUnavailableError as error:
                 if raw.name in spec.required:
                     raise
                 missing[raw.name] = str(error)
                 logger.warning("optional source missing: %s", error)
+        skipped = module.skipped_parts(missing, params) if hasattr(module, "skipped_parts") else {}
+        if skipped and not allow_partial:
+            # the parts and the way out first: the command line caps an error line
+            raise PartialIngestError(
+                f"{dataset_id} would be partial: {len(skipped)} part(s) skipped ({', '.join(skipped)}); give the "
+                "missing source(s), or pass --allow-partial (allow_partial=True) to publish without them. "
+                f"First reason: {next(iter(skipped.values()))}"
+            )
         hashes = {name: spec.raw_file(name).sha256 for name in inputs}
         unverified: dict[str, str] = {}
         if hasattr(module, "unverified_inputs"):
@@ -112,6 +125,7 @@ def ingest(
                 "inputs": {name: {"sha256": hashes[name], "path": str(path), "verified": name not in unverified}
                            for name, path in inputs.items()},
                 "missing_sources": missing,
+                "skipped": skipped,
                 **extras,
             }
             path = build.publish(manifest)

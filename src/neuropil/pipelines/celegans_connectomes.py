@@ -253,38 +253,6 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
 }
 
 
-NEURON_COLUMNS = ["index", "label", "class", "type", "neurotransmitter", "x", "y", "z"]
-MASTER_SHEET_COLUMNS = ["label", "class", "neurotransmitter", "type", "x", "y", "z"]
-
-
-def build_neurons(master_sheet: Path | None) -> pd.DataFrame:
-    """The canonical axis, with attributes from the worm-graph master sheet when it is available."""
-    neurons = pd.DataFrame({"index": np.arange(len(CANONICAL_LABELS), dtype="int32"), "label": list(CANONICAL_LABELS)})
-    if master_sheet is None:
-        for column in ["class", "type", "neurotransmitter"]:
-            neurons[column] = pd.Series([None] * len(neurons), dtype="string")
-        for column in ["x", "y", "z"]:
-            neurons[column] = np.nan
-        return neurons[NEURON_COLUMNS]
-    try:
-        sheet = pd.read_csv(master_sheet)
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise RawFormatError(f"{master_sheet.name} is not a CSV table: {error}") from error
-    _require_columns(sheet, MASTER_SHEET_COLUMNS, master_sheet, "header")
-    mapped = sheet["label"].map(map_label)
-    off_axis = sheet.loc[[m.kind != "neuron" for m in mapped], "label"].tolist()
-    if off_axis:
-        raise RawFormatError(f"{master_sheet.name} names label(s) {off_axis} that are not canonical neurons.")
-    sheet = sheet.assign(label=[m.label for m in mapped])
-    missing = sorted(set(CANONICAL_LABELS) - set(sheet["label"]))
-    if missing:
-        raise RawFormatError(f"{master_sheet.name} lacks canonical neuron(s) {missing}.")
-    neurons = neurons.merge(sheet[MASTER_SHEET_COLUMNS], on="label", how="left", validate="one_to_one")
-    for column in ["class", "type", "neurotransmitter"]:
-        neurons[column] = neurons[column].astype("string")
-    return neurons[NEURON_COLUMNS]
-
-
 def map_labels(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised :func:`map_label`: (canonical labels, kinds) as object arrays; each distinct
     spelling is mapped once."""
@@ -469,6 +437,17 @@ def parameters(*, q_threshold: float = DEFAULT_Q_THRESHOLD, strict: bool = False
     return {"q_threshold": q_threshold, "strict": bool(strict)}
 
 
+def skipped_parts(missing: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+    """Connectomes (and the neuron attributes) an ingest without the ``missing`` files would lack."""
+    from neuropil.datasets.celegans_connectomes import CONNECTOMES
+    from neuropil.pipelines.celegans_neurons import MASTER_SHEET
+
+    skipped = {c: missing[s.raw_file] for c, s in CONNECTOMES.items() if s.raw_file in missing}
+    if MASTER_SHEET in missing:
+        skipped["neuron attributes"] = missing[MASTER_SHEET]
+    return skipped
+
+
 def build(
     inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mapping[str, Any]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -487,8 +466,10 @@ def build(
             reader(path, q_threshold=params["q_threshold"]) if source.reader == "read_funatlas" else reader(path)
         )
         logger.info("read %s: %d records", connectome, len(sources[connectome]))
+    from neuropil.pipelines.celegans_neurons import MASTER_SHEET, build_neurons
+
     tables, stats, coverage = homogenize(sources, strict=params["strict"])
-    neurons = build_neurons(inputs.get("neuron_master_sheet.csv"))
+    neurons = build_neurons(inputs.get(MASTER_SHEET))
     outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()}}
     unmapped = {
         connectome: dict(zip(group["raw_label"], group["rows"].astype(int)))
@@ -497,7 +478,7 @@ def build(
     extras = {
         "connectomes": list(sources),
         "missing_connectomes": missing_connectomes,
-        "neuron_attributes": "worm-graph master sheet" if "neuron_master_sheet.csv" in inputs else "unavailable",
+        "neuron_attributes": "worm-graph master sheet" if MASTER_SHEET in inputs else "unavailable",
         "stats": stats,
         "unmapped": unmapped,
         "coverage_counts": {c: len(v) for c, v in coverage.items()},

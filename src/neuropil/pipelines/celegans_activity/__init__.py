@@ -372,3 +372,8 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
     notes = {f"{r.study}/{r.worm}": r.notes for r in recordings if r.notes}
     return outputs, {"sources": list(params["source"]), "missing_studies": missing_studies,
                      "stats": result["stats"], "reader_notes": notes}
+
+
+def skipped_parts(missing: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+    """Registered files of requested studies that were not found (each a recording the output would lack)."""
+    return {name: reason for name, reason in missing.items() if name.split("/", 1)[0] in params["source"]}
