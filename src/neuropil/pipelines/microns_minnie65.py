@@ -41,7 +41,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +49,13 @@ import numpy as np
 import pandas as pd
 
 from neuropil._fetch import sha256_of
-from neuropil.datasets.microns import MINNIE_REQUIRED_TABLES, MINNIE_TABLES, VOXEL_NM
-from neuropil.errors import InvalidArgumentError, RawFormatError, SourceUnavailableError, unknown_value
+from neuropil.errors import InvalidArgumentError, InvalidValueError, RawFormatError, SourceUnavailableError, unknown_value
+from neuropil.pipelines.microns_minnie65_tables import (  # noqa: F401 (_batches: perf/microns_ingest.py)
+    _batches, _read_small, count_rows, find_tables, repeated_ids, synapse_files)
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1.1.0"
-SUFFIXES = {".parquet": "parquet", ".feather": "feather", ".arrow": "feather", ".ipc": "feather", ".csv": "csv"}
 ENGINES = ("pyarrow", "dask")
 ROW_GROUP_ROWS = 65_536
 _HASH = np.uint64(0x9E3779B97F4A7C15)
@@ -88,28 +88,6 @@ def parameters(*, tables: str | os.PathLike[str] | None = None, materialization:
             "compression": compression}
 
 
-# ----------------------------------------------------------------------------------------- finding
-
-def find_tables(folder: Path) -> dict[str, list[Path]]:
-    """Table name -> its files (one file, or the sorted shards of a folder)."""
-    found: dict[str, list[Path]] = {}
-    for table in MINNIE_TABLES:
-        files = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()]
-        if (folder / table).is_dir():
-            files += sorted(p for p in (folder / table).iterdir() if p.suffix in SUFFIXES and p.is_file())
-        if files:
-            kinds = {SUFFIXES[p.suffix] for p in files}
-            if len(kinds) > 1:
-                raise RawFormatError(f"{table}: mixed formats {sorted(kinds)} in {folder}; keep one")
-            found[table] = files
-    absent = [t for t in MINNIE_REQUIRED_TABLES if t not in found]
-    if absent:
-        raise SourceUnavailableError(
-            f"{folder} lacks the table(s) {absent} (as <table>.parquet/.feather/.csv or a <table>/ folder of "
-            f"shards); found {sorted(found) or 'none'}.")
-    return found
-
-
 def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tuple[Path, str]]:
     """Every table file, hashed now (user dumps have no registered SHA-256; the manifest records these)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -119,109 +97,6 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # hashlib releases the GIL
         digests = list(pool.map(sha256_of, paths))
     return {str(path.relative_to(folder)): (path, digest) for path, digest in zip(paths, digests)}
-
-
-def _format(path: Path) -> Any:
-    import pyarrow.csv as pacsv
-    import pyarrow.dataset as ds
-
-    kind = SUFFIXES[path.suffix]
-    if kind == "csv":
-        # positions arrive as "[x y z]" text; ids must stay int64 whatever the first block looks like
-        return ds.CsvFileFormat(convert_options=pacsv.ConvertOptions(column_types={
-            "id": "int64", "pre_pt_root_id": "int64", "post_pt_root_id": "int64", "size": "int64",
-            "pt_root_id": "int64", "target_id": "int64", "valid_id": "int64"}))
-    return "ipc" if kind == "feather" else "parquet"
-
-
-def _names(path: Path) -> list[str]:
-    import pyarrow.dataset as ds
-
-    try:
-        return ds.dataset(path, format=_format(path)).schema.names
-    except Exception as error:  # noqa: BLE001 (pyarrow raises several kinds for a damaged file)
-        raise RawFormatError(f"could not read {path}: {error}") from None
-
-
-def _position_columns(names: list[str], prefix: str, table: str) -> list[str]:
-    if prefix in names:
-        return [prefix]
-    split = [f"{prefix}_{axis}" for axis in "xyz"]
-    if all(c in names for c in split):
-        return split
-    raise RawFormatError(f"{table}: no position column {prefix!r} (array) nor {split} (split); columns: {names}")
-
-
-def _positions_nm(table: Any, columns: list[str], where: str) -> np.ndarray:
-    """(n, 3) float64 nm from an array column (list or ``"[x y z]"`` text) or three split columns."""
-    import pyarrow as pa
-
-    if len(columns) == 3:
-        voxels = np.stack([np.asarray(table[c].to_numpy(zero_copy_only=False), dtype=np.float64) for c in columns], axis=1)
-    else:
-        column = table[columns[0]]
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            import pyarrow.compute as pc
-
-            parts = pc.split_pattern_regex(pc.utf8_trim(column, "[] "), r"[\s,]+")
-            lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
-            if np.any(lengths != 3):
-                bad = int(np.flatnonzero(lengths != 3)[0])
-                raise RawFormatError(f"{where}: position {column[bad].as_py()!r} is not '[x y z]'")
-            voxels = pc.cast(parts.flatten(), pa.float64()).to_numpy().reshape(-1, 3)
-        else:
-            flat = column.flatten().to_numpy(zero_copy_only=False)
-            if flat.size != 3 * len(column):
-                raise RawFormatError(f"{where}: array positions must hold 3 values each")
-            voxels = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
-    return voxels * np.asarray(VOXEL_NM)
-
-
-def _positions_nm32(batch: Any, columns: list[str], where: str) -> list[np.ndarray]:
-    """x, y, z in nm as three contiguous float32 arrays (the synapse columns), the same values as
-    ``_positions_nm(...).astype(np.float32)`` with fewer full-size copies on the common layouts."""
-    import pyarrow as pa
-
-    scale = np.asarray(VOXEL_NM, dtype=np.float64)
-    if len(columns) == 1 and pa.types.is_list(batch[columns[0]].type) and batch[columns[0]].null_count == 0:
-        column = batch[columns[0]]
-        offsets = column.offsets.to_numpy()
-        flat = column.values.to_numpy(zero_copy_only=False)
-        if len(column) and np.array_equal(np.diff(offsets), np.full(len(column), 3)):
-            axes = flat[offsets[0]:offsets[-1]].reshape(-1, 3)
-            return [(axes[:, k] * scale[k]).astype(np.float32) for k in range(3)]
-    if len(columns) == 3:
-        return [(np.asarray(batch[c].to_numpy(zero_copy_only=False), dtype=np.float64) * scale[k]).astype(np.float32)
-                for k, c in enumerate(columns)]
-    xyz = _positions_nm(batch, columns, where).astype(np.float32)
-    return [np.ascontiguousarray(xyz[:, k]) for k in range(3)]
-
-
-def _read_small(files: list[Path], table: str, required: tuple[str, ...], position: bool = True) -> pd.DataFrame:
-    """A small table (nuclei, cell types, coregistration, proofreading) whole, ``valid`` rows only."""
-    import pyarrow as pa
-    import pyarrow.dataset as ds
-
-    names = _names(files[0])
-    absent = [c for c in required if c not in names]
-    if absent:
-        raise RawFormatError(f"{table}: missing column(s) {absent}; found {names}")
-    wanted = [c for c in names if not c.startswith(("pt_position", "bb_"))]
-    pos_cols = _position_columns(names, "pt_position", table) if position and any(
-        c.startswith("pt_position") for c in names) else []
-    try:
-        arrow = pa.concat_tables([ds.dataset(f, format=_format(f)).to_table(columns=wanted + pos_cols) for f in files])
-    except Exception as error:  # noqa: BLE001
-        raise RawFormatError(f"{table}: could not read {files}: {error}") from None
-    frame = arrow.drop_columns(pos_cols).to_pandas()
-    if pos_cols:
-        xyz = _positions_nm(arrow, pos_cols, table)
-        frame["x_nm"], frame["y_nm"], frame["z_nm"] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-    if "valid" in frame.columns:
-        frame = frame[frame["valid"].astype(str).str.lower().isin(["true", "t", "1"])]
-    return frame.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------ neurons
@@ -322,50 +197,6 @@ def bucket_of(pre_root: np.ndarray, buckets: int) -> np.ndarray:
     return ((mixed >> np.uint64(33)) % np.uint64(buckets)).astype(np.int64)
 
 
-def synapse_files(found: Mapping[str, list[Path]]) -> list[Path]:
-    return found["synapses_pni_2"]
-
-
-def count_rows(files: list[Path]) -> int:
-    """Row count from metadata (Parquet, Feather); CSV is estimated from bytes (60 per row, rounded up)."""
-    import pyarrow.dataset as ds
-
-    total = 0
-    for path in files:
-        if SUFFIXES[path.suffix] == "csv":
-            total += path.stat().st_size // 60 + 1
-        else:
-            try:
-                total += ds.dataset(path, format=_format(path)).count_rows()
-            except Exception as error:  # noqa: BLE001
-                raise RawFormatError(f"synapses_pni_2: could not read {path}: {error}") from None
-    return total
-
-
-def _batches(path: Path, batch_rows: int) -> Iterator[Any]:
-    """Record batches of the needed columns, as (id, pre, post, size, x_nm, y_nm, z_nm)."""
-    import pyarrow as pa
-    import pyarrow.dataset as ds
-
-    names = _names(path)
-    absent = [c for c in ("id", "pre_pt_root_id", "post_pt_root_id", "size") if c not in names]
-    if absent:
-        raise RawFormatError(f"synapses_pni_2 {path.name}: missing column(s) {absent}; found {names}")
-    position = _position_columns(names, "ctr_pt_position", f"synapses_pni_2 {path.name}")
-    columns = ["id", "pre_pt_root_id", "post_pt_root_id", "size", *position]
-    try:
-        for batch in ds.dataset(path, format=_format(path)).to_batches(columns=columns, batch_size=batch_rows):
-            x, y, z = _positions_nm32(batch, position, f"synapses_pni_2 {path.name}")
-            yield pa.record_batch({
-                "id": batch["id"].cast(pa.int64()), "pre_root_id": batch["pre_pt_root_id"].cast(pa.int64()),
-                "post_root_id": batch["post_pt_root_id"].cast(pa.int64()), "size": batch["size"].cast(pa.int64()),
-                "x_nm": x, "y_nm": y, "z_nm": z})
-    except RawFormatError:
-        raise
-    except Exception as error:  # noqa: BLE001 (ArrowInvalid, OSError, ... from a damaged chunk)
-        raise RawFormatError(f"synapses_pni_2: damaged chunk in {path}: {error}") from None
-
-
 def spill(files: list[Path], spill_dir: Path, buckets: int, batch_rows: int, tag: str = "") -> int:
     """Pass 1: split every batch by bucket into Arrow IPC files ``b<bucket><tag>.arrow``; returns rows."""
     import pyarrow as pa
@@ -447,6 +278,11 @@ def finish_bucket(bucket: int, spill_dir: Path, out_dir: Path, roots: np.ndarray
     table = pa.concat_tables([pa.ipc.open_stream(pa.memory_map(str(p))).read_all() for p in spills])
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
     del table
+    repeats, example = repeated_ids(columns["id"].to_numpy())
+    if repeats:
+        raise InvalidValueError(f"synapses_pni_2: column 'id' repeats {repeats:,} value(s) (e.g. id {example}) "
+                                f"among the synapses of bucket {bucket}; CAVE synapse ids are unique (a table "
+                                "dumped twice into the folder?).")
     pre_rank, pres = _dense_rank(columns["pre_root_id"])
     post_rank, posts = _dense_rank(columns["post_root_id"])
     order = sort_order(pre_rank, post_rank, len(posts), columns["id"].to_numpy())

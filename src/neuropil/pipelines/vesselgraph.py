@@ -46,6 +46,7 @@ from neuropil._home import get_raw_dir
 from neuropil.datasets.vesselgraph import GRAPHS, SAMPLE, SAMPLE_VTK
 from neuropil.errors import (InvalidArgumentError, RawFormatError, SourceUnavailableError, UnverifiedSourceError,
                              unknown_value)
+from neuropil.pipelines._values import VESSEL_NONNEGATIVE, require_values
 from neuropil.pipelines.vesselgraph_sampling import pair_keys, random_negatives, spatial_negatives
 
 logger = logging.getLogger(__name__)
@@ -169,8 +170,10 @@ def _read_csv(path: Path, *, required: tuple[str, ...], optional: tuple[str, ...
     frame = table.to_pandas()
     for column in wanted:
         if frame[column].isna().any():
-            row = int(np.flatnonzero(frame[column].isna().to_numpy())[0])
-            raise RawFormatError(f"{path}: column {column!r} is empty on data row {row + 1}; expected a number.")
+            empty = frame[column].isna().to_numpy()
+            raise RawFormatError(f"{path}: column {column!r} is empty or NaN on {int(empty.sum())} data row(s) "
+                                 f"(first data row {int(np.flatnonzero(empty)[0]) + 1}); expected a number.")
+    require_values(frame, str(path), finite=("pos_x", "pos_y", "pos_z"), nonnegative=VESSEL_NONNEGATIVE)
     return frame
 
 

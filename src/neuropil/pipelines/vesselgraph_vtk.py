@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from neuropil.errors import RawFormatError
+from neuropil.pipelines._values import VESSEL_NONNEGATIVE, require_values
 
 #: legacy VTK type names -> big-endian numpy dtypes
 _TYPES = {
@@ -247,4 +248,6 @@ def voreen_tables(data: PolyData, *, source: str = "") -> tuple[pd.DataFrame, pd
         values = np.asarray(values)
         if values.ndim == 1:
             edges[CELL_ALIASES.get(name, name)] = values
+    require_values(nodes, source, finite=("pos_x", "pos_y", "pos_z"), nonnegative=("degree",))
+    require_values(edges, source, nonnegative=VESSEL_NONNEGATIVE)
     return nodes, edges

@@ -40,6 +40,7 @@ from neuropil._fetch import sha256_of
 from neuropil._home import get_raw_dir
 from neuropil.errors import InvalidArgumentError, SourceUnavailableError, UnverifiedSourceError, unknown_value
 from neuropil.pipelines._hdf5 import write_small
+from neuropil.pipelines._values import require_values
 from neuropil.pipelines.celegans_activity.raw import RawRecording
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
@@ -204,6 +205,9 @@ def homogenize(recordings: list[RawRecording], params: Mapping[str, Any]) -> dic
     recording_rows, neuron_rows, skipped_rows, arrays = [], [], [], []
     for raw in recordings:
         t, n = raw.traces.shape
+        # NaN marks a missing sample; an infinity is a broken file, and resampling would spread it
+        require_values({"traces": raw.traces}, f"{raw.study}/{raw.file} (worm {raw.worm})", finite=["traces"],
+                       allow_nan=["traces"])
         time = raw.time - raw.time[0] if raw.time is not None else np.arange(t) * raw.frame_interval
         reason = None
         if t < params["min_timesteps"]:

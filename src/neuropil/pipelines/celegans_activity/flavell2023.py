@@ -44,7 +44,6 @@ Reference (qsimeon/worm-data-preprocess) behaviour we deliberately do not reprod
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from neuropil import _json
 from neuropil.errors import RawFormatError
 from neuropil.pipelines.celegans_activity.raw import RawLabel, RawRecording, study_files
 
@@ -78,10 +78,8 @@ def _plain(value: Any) -> Any:
 
 
 def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-        raise RawFormatError(f"{STUDY} {path.name}: not valid JSON (truncated?): {error}") from error
+    # NaN marks a missing sample in the published traces; 1e400, huge integers and deep nesting are refused
+    return _json.loads(path.read_bytes(), source=f"{STUDY} {path.name}", allow_nan=True)
 
 
 def _load_h5(path: Path) -> dict[str, Any]:
