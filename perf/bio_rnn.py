@@ -5,7 +5,7 @@ Same data (a batch of 128 T1 trials, T = 50, 8 inputs), same size (N = 312 ReLU 
 
 * ``plain``: ``torch.nn.RNN`` + ``Linear`` readout, cross-entropy, Adam step (the peer);
 * ``W*D*C`` port: the benchmark's model and step with the ``lambda sum |U| D* C`` penalty, C by
-  the Taylor scaling-and-squaring exponential (:func:`neuropil.benchmarks.bio_rnn.expm_taylor`);
+  the Taylor scaling-and-squaring exponential (:func:`neuropil.benchmarks.tasks.bio_rnn.model.expm_taylor`);
 * the same with ``torch.linalg.matrix_exp`` (Padé; what a direct port of the reference's
   ``tf.linalg.expm`` does), and ``W*D*C*`` (the EMD penalty);
 
@@ -35,12 +35,12 @@ def main() -> None:
     import torch
     from scipy.linalg import expm
 
-    from neuropil.benchmarks import bio_rnn as b
+    from neuropil.benchmarks.tasks.bio_rnn import inits, model, sources, trials
 
     torch.set_num_threads(1)
-    field = b.load_microns_field("6_6_2", home=args.home)
-    trials = b.make_trials("t1", 128, seed=0)
-    x, y = torch.from_numpy(trials.x), torch.from_numpy(trials.y)
+    field = sources.load_microns_field("6_6_2", home=args.home)
+    generated = trials.make_trials("t1", 128, seed=0)
+    x, y = torch.from_numpy(generated.x), torch.from_numpy(generated.y)
 
     rnn = torch.nn.RNN(8, field.n, nonlinearity="relu", batch_first=True)
     readout = torch.nn.Linear(field.n, 4)
@@ -55,15 +55,15 @@ def main() -> None:
             plain_optimizer.step()
 
     def port_step(variant: str, method: str):
-        parsed = b.parse_variant(variant)
-        net = b.BioRNN.build(8, field.n, 4, b.initial_recurrent(parsed, field, seed=0),
+        parsed = model.parse_variant(variant)
+        net = model.BioRNN.build(8, field.n, 4, inits.initial_recurrent(parsed, field, seed=0),
                              generator=torch.Generator().manual_seed(0))
-        penalty = b.build_penalty(parsed, field, protocol="reference", method=method)
+        penalty = model.build_penalty(parsed, field, protocol="reference", method=method)
         optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
 
         def step() -> None:
             for _ in range(args.steps):
-                noisy = x + b.INPUT_NOISE * torch.randn(x.shape)
+                noisy = x + model.INPUT_NOISE * torch.randn(x.shape)
                 loss = torch.nn.functional.cross_entropy(net(noisy), y) + penalty(net.recurrent)
                 optimizer.zero_grad()
                 loss.backward()
@@ -87,8 +87,8 @@ def main() -> None:
 
     print("\nTaylor communicability vs scipy.linalg.expm (float64), relative max error:")
     rng = np.random.default_rng(0)
-    matrices = {"bio W* (6_6_2)": b.initial_recurrent(b.parse_variant("W*"), field, seed=0),
-                "orthogonal": b.orthogonal(field.n, rng=rng)}
+    matrices = {"bio W* (6_6_2)": inits.initial_recurrent(model.parse_variant("W*"), field, seed=0),
+                "orthogonal": inits.orthogonal(field.n, rng=rng)}
     matrices["orthogonal x 10"] = 10 * matrices["orthogonal"]
     for name, u in matrices.items():
         magnitude = np.abs(u)
@@ -97,7 +97,7 @@ def main() -> None:
         exact = expm(normalised)
         np.fill_diagonal(exact, 0)
         for dtype in (torch.float64, torch.float32):
-            got = b.communicability(torch.as_tensor(magnitude, dtype=dtype)).double().numpy()
+            got = model.communicability(torch.as_tensor(magnitude, dtype=dtype)).double().numpy()
             error = np.abs(got - exact).max() / np.abs(exact).max()
             print(f"  {name:18s} {str(dtype):14s} ||A||_1 = {np.abs(normalised).sum(0).max():5.2f}  {error:.2e}")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuropil.benchmarks import celegans_dynamic_connectome as dc
+from neuropil.benchmarks.tasks.dynamic_connectome import affinity, ntf
 from neuropil.pipelines import ingest
 
 
@@ -62,13 +62,13 @@ def tensorly_fit(x, rank, mask, tol, threads):
 
 def compare(name, x, mask, rank, tol, repeats, seed):
     x0 = np.where(mask, x, 0.0) if mask is not None else x
-    ours_time, (cp, _) = best_of(repeats, lambda: dc.non_negative_cp(x0, rank, mask=mask, seed=seed, tol=tol,
+    ours_time, (cp, _) = best_of(repeats, lambda: ntf.non_negative_cp(x0, rank, mask=mask, seed=seed, tol=tol,
                                                                       max_iter=1000))
-    ours_error = dc.relative_error(x0, cp, mask)
+    ours_error = ntf.relative_error(x0, cp, mask)
     rows = {}
     for threads in ("default", 1):
         t, tcp = best_of(repeats, lambda: tensorly_fit(x0, rank, mask, tol, threads))
-        rows[threads] = (t, dc.relative_error(x0, tcp, mask))
+        rows[threads] = (t, ntf.relative_error(x0, tcp, mask))
     tl_threads = min(rows, key=lambda k: rows[k][0])
     tl_time, tl_error = rows[tl_threads]
     ratio = tl_time / ours_time
@@ -96,8 +96,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         for dataset in ("celegans-connectomes", "celegans-activity"):
             ingest(dataset, raw_dir=Path(args.raw_dir), home=home, progress=False)
-        union = dc.affinity_tensor(home, neurons="union")
-        common = dc.affinity_tensor(home, neurons="common")
+        union = affinity.affinity_tensor(home, neurons="union")
+        common = affinity.affinity_tensor(home, neurons="common")
     cases = [("union, as complete", union["tensor"], None), ("common, complete", common["tensor"], None)]
     if not args.skip_masked:
         cases.insert(0, ("union, masked", union["tensor"], union["mask"]))

@@ -1,8 +1,8 @@
 """Collect microns-bio-rnn runs and print the README tables (and draw the plots).
 
 Each run is one JSON (protocol, task, variant, seed, test / valid metrics, info, wall_s) as written by
-a driver that calls ``bio_rnn.fit_predict`` + ``bio_rnn.evaluate`` per (protocol, task, variant, seed),
-which is what ``neuropil bench run microns-bio-rnn-tN --model V --protocol P --seeds 20`` does seed by
+a driver that calls ``neuropil.benchmarks.tasks.bio_rnn.fit_predict`` + ``evaluate`` per (protocol, task,
+variant, seed), which is what ``neuropil bench run microns-bio-rnn-tN --model V --protocol P --seeds 20`` does seed by
 seed; running them one JSON each lets two processes share the work and resume.
 
     python docs/results/bio_rnn_tables.py collect RUN_DIR [--weights W_DIR]   # -> microns-bio-rnn-runs.json
@@ -35,8 +35,6 @@ def _key(row: dict) -> tuple:
 
 
 def collect(run_dir: str, weights: str | None) -> None:
-    from neuropil.benchmarks import bio_rnn as b
-
     old = {_key(r): r for r in json.loads(RUNS.read_text())} if RUNS.is_file() else {}
     rows = {}
     for path in sorted(glob.glob(os.path.join(run_dir, "*.json"))):
@@ -57,13 +55,13 @@ def collect(run_dir: str, weights: str | None) -> None:
 
 
 def graph_metrics_cached(matrix: str, seed: int) -> dict:
-    """``bio_rnn.graph_metrics`` of a saved |U| (20 nulls), cached beside it as ``.metrics.json``."""
-    from neuropil.benchmarks import bio_rnn as b
+    """``bio_rnn.analysis.graph_metrics`` of a saved |U| (20 nulls), cached beside it as ``.metrics.json``."""
+    from neuropil.benchmarks.tasks.bio_rnn import analysis
 
     cache = matrix[:-4] + ".metrics.json"
     if os.path.isfile(cache):
         return json.loads(Path(cache).read_text())
-    metrics = b.graph_metrics(np.load(matrix), seed=seed, nulls=20)
+    metrics = analysis.graph_metrics(np.load(matrix), seed=seed, nulls=20)
     Path(cache + ".part").write_text(json.dumps(metrics))
     os.replace(cache + ".part", cache)
     return metrics
@@ -77,7 +75,8 @@ def _cell(values: list[float], digits: int = 3) -> str:
 
 
 def tables() -> None:
-    from neuropil.benchmarks import bio_rnn as b
+    from neuropil.benchmarks.tasks import bio_rnn
+    from neuropil.benchmarks.tasks.bio_rnn import analysis
 
     rows = json.loads(RUNS.read_text())
     groups = collections.defaultdict(list)
@@ -96,9 +95,9 @@ def tables() -> None:
                 for i, t in enumerate(TASKS):
                     g = groups.get((protocol, v, t), [])
                     cell = f"{_cell([r['test'].get(metric) for r in g])} ({len(g)})" if g else "-"
-                    if protocol == "reference" and metric == "train_accuracy" and v in b.PUBLISHED and g:
+                    if protocol == "reference" and metric == "train_accuracy" and v in bio_rnn.PUBLISHED and g:
                         mean = np.mean([r["test"][metric] for r in g])
-                        cell += f" [{b.PUBLISHED[v][i]}; {mean - b.PUBLISHED[v][i]:+.3f}]"
+                        cell += f" [{bio_rnn.PUBLISHED[v][i]}; {mean - bio_rnn.PUBLISHED[v][i]:+.3f}]"
                     cells.append(cell)
                 print(f"| {v} | " + " | ".join(cells) + " |")
         graph_rows = [(v, t) for v in variants for t in TASKS
@@ -125,7 +124,7 @@ def tables() -> None:
             floor = (0.25 if t == "t1" else 0.5) + 0.1 if metric == "updates_to_90" else -1.0
             scores = {v: [r["test"][metric] for r in groups.get(("corrected", v, t), []) if r["test"]["accuracy"] >= floor]
                       for v in ("W*D*C", "W!D*C", "W~D*C", "W^D*C", "W%D*C", "W")}
-            for test in b.rank_tests({v: s for v, s in scores.items() if len(s) > 1}):
+            for test in analysis.rank_tests({v: s for v, s in scores.items() if len(s) > 1}):
                 print(f"| {t} | {test['a']} | {test['b']} | {test['n_a']} / {test['n_b']} | {test['median_a']:.3f} | "
                       f"{test['median_b']:.3f} | {test['p']:.2g} |")
 
@@ -136,7 +135,7 @@ def plots() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from neuropil.benchmarks import bio_rnn as b
+    from neuropil.benchmarks.tasks import bio_rnn
 
     rows = json.loads(RUNS.read_text())
     for protocol, metric in (("reference", "train_accuracy"), ("corrected", "accuracy")):
@@ -151,8 +150,8 @@ def plots() -> None:
                 if vals:
                     ax.bar(j, np.mean(vals), color="#4c72b0")
                     ax.plot([j] * len(vals), vals, "k.", ms=3)
-                if protocol == "reference" and v in b.PUBLISHED:
-                    ax.plot(j, b.PUBLISHED[v][i], "r_", ms=18, mew=2)
+                if protocol == "reference" and v in bio_rnn.PUBLISHED:
+                    ax.plot(j, bio_rnn.PUBLISHED[v][i], "r_", ms=18, mew=2)
             ax.set_xticks(range(len(variants)))
             ax.set_xticklabels(variants, rotation=45, fontsize=8)
             ax.set_title(f"microns-bio-rnn-{task}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuropil.benchmarks import bio_rnn as b
+from neuropil.benchmarks.tasks.bio_rnn import inits, model, sources, task, trials
 from neuropil.errors import InvalidArgumentError
 
 # ------------------------------------------------------------------------------------ generators
@@ -23,12 +23,12 @@ PUBLISHED_MAZES = [(9, "ul", "u"), (9, "rd", "r"), (19, "ld", "d"), (17, "rd", "
 
 
 def test_t1_timing_inputs_and_labels_follow_the_maze_table() -> None:
-    trials = b.make_trials("t1", 4000, seed=3)
-    assert trials.x.shape == (4000, 50, 8) and trials.x.dtype == np.float32
+    generated = trials.make_trials("t1", 4000, seed=3)
+    assert generated.x.shape == (4000, 50, 8) and generated.x.dtype == np.float32
     goal_slot = {7: 0, 9: 1, 17: 2, 19: 3}
     direction = {"l": 0, "u": 1, "r": 2, "d": 3}
     for maze, (goal, choices, step) in enumerate(PUBLISHED_MAZES):
-        rows = trials.x[trials.kind == maze]
+        rows = generated.x[generated.kind == maze]
         assert len(rows) > 0
         expected_goal = np.zeros(8)
         expected_goal[goal_slot[goal]] = 1
@@ -38,56 +38,56 @@ def test_t1_timing_inputs_and_labels_follow_the_maze_table() -> None:
         assert np.all(rows[:, :20] == expected_goal)  # goal 20 steps
         assert np.all(rows[:, 20:30] == 0)  # delay 10
         assert np.all(rows[:, 30:] == expected_choice)  # choices 20
-        assert np.all(trials.y[trials.kind == maze] == direction[step])
-    assert len(np.unique(trials.x.reshape(4000, -1), axis=0)) == 8  # only 8 distinct inputs
-    counts = np.bincount(trials.kind, minlength=8)
+        assert np.all(generated.y[generated.kind == maze] == direction[step])
+    assert len(np.unique(generated.x.reshape(4000, -1), axis=0)) == 8  # only 8 distinct inputs
+    counts = np.bincount(generated.kind, minlength=8)
     assert np.all(np.abs(counts - 500) < 4 * np.sqrt(500))  # uniform over mazes
 
 
 def test_t2_go_nogo_timing_and_balance() -> None:
-    trials = b.make_trials("t2", 6000, seed=1)
-    assert trials.x.shape == (6000, 40, 3)
-    assert np.all(trials.x[:, :5] == [1, 0, 0])  # fixation 5
-    assert np.all(trials.x[:, 25:35] == [1, 0, 0])  # delay 10: fixation input, as the reference
-    assert np.all(trials.x[:, 35:] == 0)  # decision 5
-    stimulus = trials.x[:, 5:25]
+    generated = trials.make_trials("t2", 6000, seed=1)
+    assert generated.x.shape == (6000, 40, 3)
+    assert np.all(generated.x[:, :5] == [1, 0, 0])  # fixation 5
+    assert np.all(generated.x[:, 25:35] == [1, 0, 0])  # delay 10: fixation input, as the reference
+    assert np.all(generated.x[:, 35:] == 0)  # decision 5
+    stimulus = generated.x[:, 5:25]
     assert np.all(stimulus[:, :, 0] == 0)
-    assert np.all(stimulus[trials.y == 0] == [0, 1, 0]) and np.all(stimulus[trials.y == 1] == [0, 0, 1])
-    assert abs(trials.y.mean() - 0.5) < 4 * 0.5 / np.sqrt(6000)
+    assert np.all(stimulus[generated.y == 0] == [0, 1, 0]) and np.all(stimulus[generated.y == 1] == [0, 0, 1])
+    assert abs(generated.y.mean() - 0.5) < 4 * 0.5 / np.sqrt(6000)
 
 
 def test_t3_perceptual_decision_timing_coherences_and_noise() -> None:
     n = 20000
-    trials = b.make_trials("t3", n, seed=2)
-    assert trials.x.shape == (n, 41, 3)
-    assert np.all(trials.x[:, :, 0] == 1)  # fixation input on at every step
-    assert np.all(trials.x[:, 0, 1:] == 0) and np.all(trials.x[:, 31:, 1:] == 0)  # fixation 1, delay 10
-    evidence = trials.x[:, 1:31, 1:]
-    chosen = evidence[np.arange(n), :, trials.y]
-    other = evidence[np.arange(n), :, 1 - trials.y]
+    generated = trials.make_trials("t3", n, seed=2)
+    assert generated.x.shape == (n, 41, 3)
+    assert np.all(generated.x[:, :, 0] == 1)  # fixation input on at every step
+    assert np.all(generated.x[:, 0, 1:] == 0) and np.all(generated.x[:, 31:, 1:] == 0)  # fixation 1, delay 10
+    evidence = generated.x[:, 1:31, 1:]
+    chosen = evidence[np.arange(n), :, generated.y]
+    other = evidence[np.arange(n), :, 1 - generated.y]
     levels = np.array([0, 6.4, 12.8, 25.6, 51.2])
     for index, coherence in enumerate(levels):
-        rows = trials.kind == index
+        rows = generated.kind == index
         # cos(0) * coh/200 + 0.5 vs cos(pi) * coh/200 + 0.5 -> difference coh/100
         assert abs((chosen[rows] - other[rows]).mean() - coherence / 100) < 0.004
         assert abs(chosen[rows].mean() - (0.5 + coherence / 200)) < 0.003
     # noise N(0, sigma / sqrt(dt)) with sigma = 1, dt = 100 ms
     residual = chosen - chosen.mean(axis=1, keepdims=True)
     assert abs(residual.std() * np.sqrt(30 / 29) - 0.1) < 0.002
-    assert np.all(np.abs(np.bincount(trials.kind, minlength=5) - n / 5) < 4 * np.sqrt(n / 5))
-    assert abs(trials.y.mean() - 0.5) < 0.02
+    assert np.all(np.abs(np.bincount(generated.kind, minlength=5) - n / 5) < 4 * np.sqrt(n / 5))
+    assert abs(generated.y.mean() - 0.5) < 0.02
 
 
 def test_sets_are_seeded_and_separate() -> None:
-    first = b.trial_sets("t3", seed=0, train=64, valid=32, test=32)
-    again = b.trial_sets("t3", seed=0, train=64, valid=32, test=32)
-    other = b.trial_sets("t3", seed=1, train=64, valid=32, test=32)
+    first = trials.trial_sets("t3", seed=0, train=64, valid=32, test=32)
+    again = trials.trial_sets("t3", seed=0, train=64, valid=32, test=32)
+    other = trials.trial_sets("t3", seed=1, train=64, valid=32, test=32)
     assert np.array_equal(first["train"].x, again["train"].x)
     assert not np.array_equal(first["train"].x, other["train"].x)
     assert not np.array_equal(first["valid"].x, first["test"].x[:32])
     assert [len(first[p]) for p in ("train", "valid", "test")] == [64, 32, 32]
     with pytest.raises(InvalidArgumentError, match="Unknown value 't4' for argument task"):
-        b.make_trials("t4", 3, seed=0)
+        trials.make_trials("t4", 3, seed=0)
 
 
 # ------------------------------------------------------------------------------- communicability
@@ -109,13 +109,13 @@ def test_communicability_matches_scipy_expm(n: int, scale: float) -> None:
     rng = np.random.default_rng(n)
     weights = rng.random((n, n)) * (rng.random((n, n)) < 0.4)
     weights[0] = 0.0  # a neuron with no outgoing synapse: pseudo-inverse normalisation
-    got = b.communicability(torch.as_tensor(weights), zero_strength="pinv").numpy()
+    got = model.communicability(torch.as_tensor(weights), zero_strength="pinv").numpy()
     want = _scipy_communicability(weights)
     assert np.abs(got - want).max() <= 1e-7 * np.abs(want).max()
     # the raw Taylor exponential on a matrix of larger norm (scaling and squaring path)
     a = scale * rng.random((n, n)) / n
     exact = expm(a)
-    approx = b.expm_taylor(torch.as_tensor(a)).numpy()
+    approx = model.expm_taylor(torch.as_tensor(a)).numpy()
     assert np.abs(approx - exact).max() <= 1e-6 * np.abs(exact).max()
 
 
@@ -125,10 +125,10 @@ def test_communicability_gradient_matches_matrix_exp() -> None:
     rng = np.random.default_rng(0)
     base = torch.tensor(rng.random((12, 12)), requires_grad=True)
     probe = torch.as_tensor(rng.random((12, 12)))
-    (b.communicability(base) * probe).sum().backward()
+    (model.communicability(base) * probe).sum().backward()
     taylor = base.grad.clone()
     base.grad = None
-    (b.communicability(base, method="matrix_exp") * probe).sum().backward()
+    (model.communicability(base, method="matrix_exp") * probe).sum().backward()
     assert torch.allclose(taylor, base.grad, rtol=1e-6, atol=1e-9)
 
 
@@ -139,7 +139,7 @@ def test_bio_init_mean_floor_and_spectral_radius() -> None:
     corr = np.corrcoef(rng.standard_normal((n, 400)))
     sttc = np.clip(corr + 0.05 * rng.standard_normal((n, n)), -1, 1)
     sttc = (sttc + sttc.T) / 2
-    weights = b.bio_weights(corr, sttc, rng=np.random.default_rng(1))
+    weights = inits.bio_weights(corr, sttc, rng=np.random.default_rng(1))
     eigen = np.max(np.abs(np.linalg.eigvals(weights)))
     assert abs(eigen - 0.95) < 1e-9
     # undo the radius scaling through the floor (it binds here: small corr x sttc products): before
@@ -158,55 +158,55 @@ def test_controls_match_mean_and_radius_and_permutation_keeps_the_multiset() -> 
     rng = np.random.default_rng(0)
     n = 50
     corr = np.corrcoef(rng.standard_normal((n, 300)))
-    weights = b.bio_weights(corr, np.abs(corr), rng=rng)
-    control = b.positive_random_like(weights, rng=np.random.default_rng(2))
+    weights = inits.bio_weights(corr, np.abs(corr), rng=rng)
+    control = inits.positive_random_like(weights, rng=np.random.default_rng(2))
     assert np.all(control > 0)
     assert abs(np.max(np.abs(np.linalg.eigvals(control))) - 0.95) < 1e-9
     assert abs(control.mean() / weights.mean() - 1) < 1e-3
-    shuffled = b.permuted(weights, rng=np.random.default_rng(3))
+    shuffled = inits.permuted(weights, rng=np.random.default_rng(3))
     assert np.array_equal(np.sort(shuffled.ravel()), np.sort(weights.ravel()))
     assert np.allclose(np.sort(np.abs(np.linalg.eigvals(shuffled))), np.sort(np.abs(np.linalg.eigvals(weights))))
-    kept = b.offdiagonal_shuffled(weights, rng=np.random.default_rng(4))
+    kept = inits.offdiagonal_shuffled(weights, rng=np.random.default_rng(4))
     assert abs(np.max(np.abs(np.linalg.eigvals(kept))) - 0.95) < 1e-9
     ratio = np.diag(kept) / np.diag(weights)
     assert np.allclose(ratio, ratio[0])  # the diagonal kept (up to the common radius rescale)
     off = ~np.eye(n, dtype=bool)
     assert np.allclose(np.sort(kept[off] / ratio[0]), np.sort(weights[off]))
-    q = b.orthogonal(20, rng=np.random.default_rng(0))
+    q = inits.orthogonal(20, rng=np.random.default_rng(0))
     assert np.allclose(q @ q.T, np.eye(20), atol=1e-12)
 
 
 def test_variant_names() -> None:
-    v = b.parse_variant("W*D*C*")
+    v = model.parse_variant("W*D*C*")
     assert (v.init, v.distance, v.comms, v.positive) == ("bio", "positions", "C*", False)
-    assert b.parse_variant("WDC").distance == "grid" and b.parse_variant("WDC").init == "orthogonal"
-    assert b.parse_variant("W!D*C").init == "permuted"
-    assert b.parse_variant("W*D*C+").positive
-    assert b.parse_variant("W").distance is None
+    assert model.parse_variant("WDC").distance == "grid" and model.parse_variant("WDC").init == "orthogonal"
+    assert model.parse_variant("W!D*C").init == "permuted"
+    assert model.parse_variant("W*D*C+").positive
+    assert model.parse_variant("W").distance is None
     for bad in ("WC", "XD", "W*D*Q"):
         with pytest.raises(InvalidArgumentError, match="argument variant"):
-            b.parse_variant(bad)
+            model.parse_variant(bad)
 
 
 def test_grid_distances_have_the_reference_scale() -> None:
-    d = b.grid_distances()
+    d = model.grid_distances()
     assert d.shape == (312, 312)
     iu = np.triu_indices(312, 1)
     assert 6.0 < d[iu].mean() < 7.0  # "D (integer grid, mean distance about 6.5)"
-    assert np.isclose(b.unit_mean(d)[iu].mean(), 1.0)
+    assert np.isclose(model.unit_mean(d)[iu].mean(), 1.0)
 
 
 def test_quick_training_on_a_small_synthetic_field_learns() -> None:
     rng = np.random.default_rng(0)
     n = 24
     corr = np.corrcoef(rng.standard_normal((n, 200)))
-    field = b.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
-    sets = b.trial_sets("t1", seed=0, train=512, valid=128, test=128)
-    fit = b.train_variant("W*D*C*", sets, field, seed=0, protocol="corrected", epochs=4, batch=32, lr=3e-3,
+    field = sources.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
+    sets = trials.trial_sets("t1", seed=0, train=512, valid=128, test=128)
+    fit = model.train_variant("W*D*C*", sets, field, seed=0, protocol="corrected", epochs=4, batch=32, lr=3e-3,
                           curve_every=4)
-    assert b._accuracy(fit.test_prob, sets["test"].y) > 0.45  # chance: 0.25 (each step is right in 2 of 8 mazes)
+    assert model.accuracy(fit.test_prob, sets["test"].y) > 0.45  # chance: 0.25 (each step is right in 2 of 8 mazes)
     assert 0 <= fit.updates_to_90 <= 4 * 16
-    fit_ref = b.train_variant("W", sets, field, seed=0, protocol="reference", epochs=1, batch=128, curve_every=0)
+    fit_ref = model.train_variant("W", sets, field, seed=0, protocol="reference", epochs=1, batch=128, curve_every=0)
     # reference W penalty is sum |U| with no lambda: an orthogonal n x n matrix has E|u| = sqrt(2 / (pi n))
     assert abs(fit_ref.initial_penalty / (n * n * np.sqrt(2 / (np.pi * n))) - 1) < 0.15
 
@@ -223,10 +223,10 @@ def test_position_orientation_on_6_6_2(microns_home: Path, shared_root: Path) ->
     from neuropil._fetch import sha256_of
     from neuropil.datasets.microns import FIELDS_RAW_FILES
 
-    field = b.load_microns_field("6_6_2", home=microns_home)
+    field = sources.load_microns_field("6_6_2", home=microns_home)
     assert field.n == 312
     iu = np.triu_indices(field.n, 1)
-    true = b.position_distances(field.positions_nm, protocol="corrected")
+    true = model.position_distances(field.positions_nm, protocol="corrected")
     # nearby neurons are more correlated: the correct orientation gives a negative rank correlation
     assert spearmanr(true[iu], field.corr[iu]).statistic < -0.02
     # the reference's reshape(3, -1) of the raw voxel array, read from the real pickled file
@@ -234,9 +234,9 @@ def test_position_orientation_on_6_6_2(microns_home: Path, shared_root: Path) ->
     path = shared_root / raw_file.mirror_path
     assert sha256_of(path) == raw_file.sha256  # verified before unpickling
     raw = np.array(np.load(path, allow_pickle=True).tolist())
-    assert np.array_equal(b.reference_position_rows(field.positions_nm), raw.reshape(3, -1))
+    assert np.array_equal(model.reference_position_rows(field.positions_nm), raw.reshape(3, -1))
     assert np.array_equal(field.positions_nm / [4, 4, 40], raw)  # (N, 3) voxels x, y, z
-    scrambled = b.position_distances(field.positions_nm, protocol="reference")
+    scrambled = model.position_distances(field.positions_nm, protocol="reference")
     assert abs(np.corrcoef(scrambled[iu], true[iu])[0, 1]) < 0.02  # the paper's D*: ~0.003
     assert 0.5 < scrambled[iu].mean() < 0.6  # "D* ... about 0.55"
 
@@ -260,7 +260,7 @@ def test_a_celegans_connectome_is_a_structure_only_source(real_home) -> None:
     from neuropil.benchmarks import runner
 
     home = real_home("celegans-connectomes")
-    field = b.load_source("celegans:cook_2019", home=home)
+    field = sources.load_source("celegans:cook_2019", home=home)
     from neuropil import _store
     from neuropil.datasets.celegans_connectomes import SPEC
 
@@ -269,10 +269,10 @@ def test_a_celegans_connectome_is_a_structure_only_source(real_home) -> None:
     neurons = set(chemical["pre_index"]) | set(chemical["post_index"])
     assert field.n == len(neurons) and field.synapse_counts.sum() == chemical["weight"].sum()
     assert field.corr is None and not field.has_positions
-    assert b.grid_distances(b.grid_shape(field.n)).shape[0] >= field.n
+    assert model.grid_distances(model.grid_shape(field.n)).shape[0] >= field.n
     for name, match in (("W*D*C", "Pearson x STTC"), ("WD*C", "positions")):
         with pytest.raises(InvalidArgumentError, match=match):
-            b.train_variant(name, b.trial_sets("t2", seed=0, train=32, valid=16, test=16), field, seed=0, epochs=1)
+            model.train_variant(name, trials.trial_sets("t2", seed=0, train=32, valid=16, test=16), field, seed=0, epochs=1)
     result = runner.run("microns-bio-rnn-t2", "WDC*", seeds=1, quick=True, home=home,
                         config={"protocol": "corrected", "field": "celegans:cook_2019", "threads": 1})
     assert result["per_seed"][0]["info"]["units"] == field.n
@@ -286,13 +286,13 @@ def test_the_tuned_corrected_lambda_reaches_the_penalty() -> None:
     rng = np.random.default_rng(1)
     n = 16
     corr = np.corrcoef(rng.standard_normal((n, 100)))
-    sets = dict(b.trial_sets("t3", seed=0, train=64, valid=32, test=32))
-    sets["field"] = b.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
-    tuned = b.CORRECTED_LAMBDA[("t3", "W*D*C*")]
-    assert tuned != b.DEFAULT_CORRECTED_LAMBDA
-    for config, expected in (({"task": "t3"}, tuned), ({"task": "t1"}, b.CORRECTED_LAMBDA[("t1", "W*D*C*")]),
+    sets = dict(trials.trial_sets("t3", seed=0, train=64, valid=32, test=32))
+    sets["field"] = sources.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
+    tuned = model.CORRECTED_LAMBDA[("t3", "W*D*C*")]
+    assert tuned != model.DEFAULT_CORRECTED_LAMBDA
+    for config, expected in (({"task": "t3"}, tuned), ({"task": "t1"}, model.CORRECTED_LAMBDA[("t1", "W*D*C*")]),
                              ({"task": "t3", "lambda": 0.5}, 0.5), ({"task": "t3", "protocol": "reference"}, 0.3)):
-        _, info = b.fit_predict("W*D*C*", sets, seed=0, quick=True, config={**config, "graph_metrics": False})
+        _, info = task.fit_predict("W*D*C*", sets, seed=0, quick=True, config={**config, "graph_metrics": False})
         assert info["lambda"] == expected, config
 
 
@@ -303,9 +303,9 @@ def test_the_corrected_lambdas_are_the_argmax_of_the_stored_validation_table() -
     import json
 
     table = json.loads((Path(__file__).resolve().parents[2] / "docs/results/microns-bio-rnn-lambda-tuning.json").read_text())
-    assert {(row["task"], row["variant"]) for row in table} == set(b.CORRECTED_LAMBDA)
+    assert {(row["task"], row["variant"]) for row in table} == set(model.CORRECTED_LAMBDA)
     for row in table:
         scores = {float(k): v for k, v in row["valid_accuracy"].items()}
         top = max(round(v, 4) for v in scores.values())
         best = min(s for s, v in scores.items() if round(v, 4) == top)
-        assert b.CORRECTED_LAMBDA[(row["task"], row["variant"])] == best, row
+        assert model.CORRECTED_LAMBDA[(row["task"], row["variant"])] == best, row

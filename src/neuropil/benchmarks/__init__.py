@@ -9,7 +9,8 @@ truth that the evaluator, the runner and the docs read. A benchmark reads data o
 * ``evaluate``   ``Evaluator(task).eval(dict)``: checks its input, returns a dict; never sees a model;
 * ``results``    the published JSON Schema of a result file, and its validation;
 * ``runner``     ``neuropil bench run``: seeds, validation-based model selection, one result JSON;
-* one module per task family (``celegans_forecast``, ``celegans_dynamic_connectome``);
+* one module per task family (``celegans_forecast``, ...) or one package under ``tasks/``
+  (``tasks.bio_rnn``, ``tasks.dynamic_connectome``);
 * ``submissions`` / ``leaderboard`` / ``site``  ``neuropil submit | leaderboard | verify | reproduce``.
 
 Submission hook (a trained task takes leaderboard submissions when its module defines these; see
@@ -99,7 +100,7 @@ def _registry() -> dict[str, TaskSpec]:
                      "anatomical_auc_static", "modularity_mean", "communities_mean", "lfr_nmi"),
             primary_metric="stability",
             direction="max",
-            module="neuropil.benchmarks.celegans_dynamic_connectome",
+            module="neuropil.benchmarks.tasks.dynamic_connectome",
             baselines=("ntf",),
             citation=("Dyballa L, Lang S, Haslund-Gourley A, Yemini E, Zucker SW (2024) Learning dynamic "
                       "representations of the functional connectome in neurobiological networks. ICLR 2024"),
@@ -128,8 +129,8 @@ def _registry() -> dict[str, TaskSpec]:
 
 
 def _bio_rnn_tasks() -> list[TaskSpec]:
-    """``microns-bio-rnn-t1|t2|t3`` (``neuropil.benchmarks.bio_rnn``): ``--protocol reference|corrected``."""
-    from neuropil.benchmarks.bio_rnn import EXTRA_VARIANTS, TIMINGS, VARIANTS
+    """``microns-bio-rnn-t1|t2|t3`` (``neuropil.benchmarks.tasks.bio_rnn``): ``--protocol reference|corrected``."""
+    from neuropil.benchmarks.tasks.bio_rnn import EXTRA_VARIANTS, TIMINGS, VARIANTS
 
     return [TaskSpec(
         id=f"microns-bio-rnn-{task}",
@@ -144,7 +145,7 @@ def _bio_rnn_tasks() -> list[TaskSpec]:
                  "weight_entropy", "final_loss", "initial_penalty"),
         primary_metric="accuracy",
         direction="max",
-        module="neuropil.benchmarks.bio_rnn",
+        module="neuropil.benchmarks.tasks.bio_rnn",
         baselines=VARIANTS + EXTRA_VARIANTS,
         default_config={"task": task, "protocol": "corrected"},
         citation=("Shakiba M, Rokni R, Mohammadi M, Dehghani N (2026) Harnessing cortical geometry, wiring, and "

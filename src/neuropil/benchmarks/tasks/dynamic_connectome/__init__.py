@@ -1,0 +1,22 @@
+"""``celegans-dynamic-connectome``: time-localized functional communities of C. elegans neurons by
+non-negative tensor factorization (after Dyballa, Lang, Haslund-Gourley, Yemini & Zucker, "Learning
+dynamic representations of the functional connectome in neurobiological networks", ICLR 2024).
+
+The protocol has the paper's stages; every choice where the paper leaves room is ours, explained in
+the module that makes it and recorded in each result's ``config``:
+
+1. :mod:`.affinity`: a (neuron pairs, windows, worms) tensor of differential affinities (weighted
+   Jaccard of the rising and falling parts of smoothed derivatives) over 30 s windows sliding by
+   10 s, with a mask for pairs not co-observed in a worm (Dag2023: 141 neurons in the union);
+2. :mod:`.ntf`: masked non-negative CP by accelerated HALS with extrapolation and a ridge; the rank
+   is the largest candidate whose fits agree across seeds (factor match score >= 0.8) and that
+   lowers the error by >= 0.005;
+3. :mod:`.communities`: Louvain communities of each component's pair affinities, and the community
+   step alone scored by NMI on an LFR benchmark graph;
+4. :mod:`.task`: the run the benchmark calls and its metrics (stability, relative error, ROC-AUC of
+   the components for the consensus connectome's edges, modularity, LFR NMI).
+"""
+
+from neuropil.benchmarks.tasks.dynamic_connectome.task import TASK_ID, plot, run
+
+__all__ = ["TASK_ID", "plot", "run"]
