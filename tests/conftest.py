@@ -87,3 +87,39 @@ def real_home(tmp_path_factory: pytest.TempPathFactory):
 def ingested_home(real_home) -> Path:
     """One full ingest of celegans-connectomes from the real files, shared by read-only tests."""
     return real_home("celegans-connectomes")
+
+
+@pytest.fixture(scope="session")
+def _pristine_homes(tmp_path_factory: pytest.TempPathFactory):
+    """dataset -> a home holding only that dataset, ingested from the real files once per session."""
+    homes: dict[str, Path] = {}
+
+    def home_of(dataset: str) -> Path:
+        if not (SHARED_DATA / "MANIFEST.md").is_file():
+            if in_ci():
+                pytest.fail(f"CI must run the real-data tests: {SHARED_DATA} not found")
+            pytest.skip(f"real upstream data not found at {SHARED_DATA}")
+        if dataset not in homes:
+            from neuropil.pipelines import ingest
+
+            homes[dataset] = tmp_path_factory.mktemp(f"pristine-{dataset}")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("NEUROPIL_OFFLINE", "1")
+                ingest(dataset, raw_dir=SHARED_DATA, home=homes[dataset], progress=False)
+        return homes[dataset]
+
+    return home_of
+
+
+@pytest.fixture
+def private_home(_pristine_homes, tmp_path: Path):
+    """``private_home("vesselgraph")``: a copy of a real ingest of that one dataset that a test may
+    change (re-ingest, corrupt, export onto); the copy keeps the version links."""
+    import shutil
+
+    def copied(dataset: str) -> Path:
+        target = tmp_path / "home"
+        shutil.copytree(_pristine_homes(dataset), target, symlinks=True)
+        return target
+
+    return copied

@@ -4,11 +4,21 @@ Publishing is atomic: a build is written to a hidden folder ``.builds/<id>/`` an
 path, a symbolic link, is swapped to it with one ``os.replace``. A reader therefore sees either the
 previous complete version or the new complete one, never a partial one, and an ingest killed at any
 point leaves the previous version in place. A lock file serialises ingests of one dataset.
+
+Readers resolve the link once (:func:`require_version` returns the build folder itself, and inside
+:func:`pinned` every resolution of one version returns the same build), so a load never mixes files
+of two builds. A superseded build stays on disk for :data:`SUPERSEDED_GRACE_S` seconds after the swap
+so that a reader that resolved it just before can finish; the next ingest removes it after that.
+
+:func:`staged_folder` is the same build-beside-then-swap for folders written outside the store (the
+Hugging Face export, the leaderboard site): it never replaces a folder that lacks its marker file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import ctypes
 import datetime as _dt
 import errno
 import fcntl
@@ -17,6 +27,8 @@ import json
 import logging
 import os
 import shutil
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,11 +36,15 @@ from typing import Any
 
 from neuropil._fetch import sha256_of
 from neuropil._home import get_home
-from neuropil.errors import IngestLockedError, NotIngestedError, StoreCorruptedError
+from neuropil.errors import IngestLockedError, InvalidArgumentError, NotIngestedError, StoreCorruptedError
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+#: seconds a superseded build is kept for readers that resolved it just before the swap
+SUPERSEDED_GRACE_S = 600.0
+_SUPERSEDED = ".superseded"
+_PINNED: contextvars.ContextVar[dict[tuple[str, str, str], Path] | None] = contextvars.ContextVar("pinned", default=None)
 
 
 def dataset_root(dataset_id: str, home: str | os.PathLike[str] | None = None) -> Path:
@@ -49,17 +65,58 @@ def fingerprint(pipeline_version: str, parameters: Mapping[str, Any], inputs: Ma
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def read_manifest(dataset_id: str, version: str, home: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
-    path = version_path(dataset_id, version, home) / MANIFEST
-    if not path.is_file():
+@contextlib.contextmanager
+def pinned() -> Iterator[None]:
+    """Within this context every version resolves to the build it resolved to first (one load, one build)."""
+    token = _PINNED.set({} if _PINNED.get() is None else _PINNED.get())
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
+def resolve_version(dataset_id: str, version: str, home: str | os.PathLike[str] | None = None) -> Path | None:
+    """The build folder ``<dataset>/<version>`` points to now (or the pinned one); None if not published."""
+    link = version_path(dataset_id, version, home)
+    cache = _PINNED.get()
+    key = (str(link.parent.parent), dataset_id, version)
+    if cache is not None and key in cache:
+        return cache[key]
+    build = Path(os.path.realpath(link))  # one readlink: every file read below comes from this build
+    if not (build / MANIFEST).is_file():
         return None
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    if cache is not None:
+        cache[key] = build
+    return build
+
+
+def load_manifest(path: Path, dataset_id: str, *, shown: Path | None = None) -> dict[str, Any]:
+    """Parse one ``manifest.json``; a truncated or corrupt one is a one-line :class:`StoreCorruptedError`
+    naming ``shown`` (default ``path``)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else type(error).__name__
+        raise StoreCorruptedError(f"{shown or path} is not a valid manifest ({reason}; truncated or overwritten?). "
+                                  f"Rebuild it with `neuropil ingest {dataset_id} --force`.") from None
+    if not isinstance(manifest, dict):
+        raise StoreCorruptedError(f"{shown or path} is not a valid manifest (a JSON {type(manifest).__name__}, "
+                                  f"expected an object). Rebuild it with `neuropil ingest {dataset_id} --force`.")
+    return manifest
+
+
+def read_manifest(dataset_id: str, version: str, home: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
+    build = resolve_version(dataset_id, version, home)
+    if build is None:
+        return None
+    return load_manifest(build / MANIFEST, dataset_id, shown=version_path(dataset_id, version, home) / MANIFEST)
 
 
 def require_version(dataset_id: str, version: str, home: str | os.PathLike[str] | None = None) -> Path:
-    path = version_path(dataset_id, version, home)
-    if not (path / MANIFEST).is_file():
+    """The build folder of ``dataset_id`` ``version`` (resolved once; read every file from it)."""
+    path = resolve_version(dataset_id, version, home)
+    if path is None:
         raise NotIngestedError(
             f"Dataset {dataset_id!r} version {version} is not ingested in {get_home(home)}. "
             f"Run `neuropil ingest {dataset_id}` first (or pass home=... / set NEUROPIL_HOME)."
@@ -67,17 +124,28 @@ def require_version(dataset_id: str, version: str, home: str | os.PathLike[str] 
     return path
 
 
+def output_problems(path: Path, manifest: Mapping[str, Any], *, hashes: bool) -> dict[str, str]:
+    """Output name -> what is wrong with it (missing, size, SHA-256); sizes only unless ``hashes``."""
+    problems: dict[str, str] = {}
+    for name, entry in (manifest.get("outputs") or {}).items():
+        target = path / name
+        if not target.is_file():
+            problems[name] = "missing"
+        elif entry.get("bytes") is not None and target.stat().st_size != entry["bytes"]:
+            problems[name] = f"{target.stat().st_size} bytes, manifest says {entry['bytes']}"
+        elif hashes and sha256_of(target) != entry.get("sha256"):
+            problems[name] = f"SHA-256 differs from the manifest's {str(entry.get('sha256'))[:12]}…"
+    return problems
+
+
 def verify_outputs(dataset_id: str, version: str, home: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Re-hash every output against the manifest; raise :class:`StoreCorruptedError` on a mismatch."""
-    path = require_version(dataset_id, version, home)
-    manifest = read_manifest(dataset_id, version, home) or {}
-    for name, entry in manifest.get("outputs", {}).items():
-        actual = sha256_of(path / name) if (path / name).is_file() else "missing"
-        if actual != entry["sha256"]:
-            raise StoreCorruptedError(
-                f"Output {name!r} of {dataset_id} {version} has SHA-256 {actual}, manifest says "
-                f"{entry['sha256']}. Re-run `neuropil ingest {dataset_id} --force`."
-            )
+    with pinned():
+        path = require_version(dataset_id, version, home)
+        manifest = read_manifest(dataset_id, version, home) or {}
+    for name, problem in output_problems(path, manifest, hashes=True).items():
+        raise StoreCorruptedError(f"Output {name!r} of {dataset_id} {version}: {problem}. "
+                                  f"Re-run `neuropil ingest {dataset_id} --force`.")
     return manifest
 
 
@@ -126,13 +194,14 @@ class Build:
         """Write a pandas DataFrame as Parquet and record its row count and SHA-256."""
         target = self.path / name
         table.to_parquet(target, index=False, engine="pyarrow")
-        self.outputs[name] = {"rows": int(len(table)), "sha256": sha256_of(target)}
+        self.outputs[name] = {"rows": int(len(table)), "sha256": sha256_of(target), "bytes": target.stat().st_size}
 
     def write_file(self, name: str, writer: Any, *, rows: int | None = None) -> Path:
         """Let ``writer(path)`` write one file (e.g. HDF5) into the build; record its SHA-256."""
         target = self.path / name
         writer(target)
-        self.outputs[name] = {"sha256": sha256_of(target), **({"rows": int(rows)} if rows is not None else {})}
+        self.outputs[name] = {"sha256": sha256_of(target), "bytes": target.stat().st_size,
+                              **({"rows": int(rows)} if rows is not None else {})}
         return target
 
     def publish(self, manifest: dict[str, Any]) -> Path:
@@ -151,8 +220,9 @@ class Build:
             # a plain folder from an older layout: move it aside so the link can take its name
             shutil.rmtree(link)
         os.replace(staged_link, link)  # the atomic step
-        if previous is not None and previous != self.path.resolve():
-            shutil.rmtree(previous, ignore_errors=True)
+        if previous is not None and previous != self.path.resolve() and previous.is_dir():
+            # kept for readers that resolved it just before the swap; collect_garbage removes it later
+            (previous / _SUPERSEDED).write_text(str(time.time()))
         logger.info("published %s %s at %s", self.dataset_id, self.version, link)
         return link
 
@@ -161,14 +231,78 @@ class Build:
 
 
 def collect_garbage(dataset_id: str, home: str | os.PathLike[str] | None = None) -> None:
-    """Remove build folders that no version link points to (left by killed ingests); call under the lock."""
+    """Remove build folders that no version link points to: at once those left by killed ingests,
+    superseded ones after :data:`SUPERSEDED_GRACE_S`; call under the lock."""
     root = dataset_root(dataset_id, home)
     builds = root / ".builds"
     if not builds.is_dir():
         return
     live = {p.resolve() for p in root.iterdir() if p.is_symlink()}
     for folder in builds.iterdir():
-        if folder.resolve() not in live:
-            shutil.rmtree(folder, ignore_errors=True)
+        if folder.resolve() in live:
+            continue
+        marker = folder / _SUPERSEDED
+        if marker.is_file() and time.time() - marker.stat().st_mtime < SUPERSEDED_GRACE_S:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
     for stale in root.glob(".*.link"):
         stale.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------ folders outside the store
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    return done == 0
+
+
+def replaceable_folder(directory: str | os.PathLike[str], *, marker: str, overwrite: bool, command: str) -> Path:
+    """The resolved ``directory`` if it may be (re)written: new, empty, or holding ``marker`` (written by
+    ``command``) and ``overwrite``; else a one-line :class:`InvalidArgumentError`. Never a foreign folder."""
+    target = Path(directory).expanduser().resolve()
+    if target.exists() and not target.is_dir():
+        raise InvalidArgumentError(f"{target} is a file, not a folder; choose a new or empty folder for {command}.")
+    if target.is_dir() and any(target.iterdir()):
+        if not (target / marker).is_file():
+            raise InvalidArgumentError(
+                f"{target} is not empty and was not written by {command} (no {marker} file in it); neuropil never "
+                "replaces such a folder, even with --force. Choose a new or empty folder.")
+        if not overwrite:
+            raise InvalidArgumentError(f"{target} holds an earlier {command} output; pass --force to replace it.")
+    return target
+
+
+@contextlib.contextmanager
+def staged_folder(directory: str | os.PathLike[str], *, marker: str, overwrite: bool, command: str) -> Iterator[Path]:
+    """Write a folder atomically: yields an empty staging folder beside ``directory``; on a clean exit
+    the marker file is written and the staging folder swapped in (the old one removed only after the
+    swap), on any exception (a kill, Ctrl-C) it is removed and ``directory`` is left as it was.
+    Refuses (see :func:`replaceable_folder`) before anything is written."""
+    target = replaceable_folder(directory, marker=marker, overwrite=overwrite, command=command)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as error:
+        raise InvalidArgumentError(f"Cannot write {target} for {command}: {error.strerror or error}.") from None
+    try:
+        yield staging
+        (staging / marker).write_text(f"written by `{command}`; replaced on rewrite\n", encoding="utf-8")
+        replaceable_folder(target, marker=marker, overwrite=overwrite, command=command)  # unchanged meanwhile
+        if target.is_dir() and not _exchange(staging, target):
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old)  # fallback where the swap is two renames: a kill here leaves it in `old`
+            os.replace(staging, target)
+            staging = old
+        elif not target.is_dir():
+            os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after a swap this is the previous folder

@@ -125,6 +125,12 @@ def _print_missing(missing: dict[str, str]) -> None:
         print(f"  missing source {name}: {reason}")
 
 
+def _source_list(value: str) -> str:
+    if not any(part.strip() for part in value.split(",")):  # argparse turns this into a usage error (exit 2)
+        raise argparse.ArgumentTypeError(f"{value!r} names no study (expected a name, a comma list or 'all')")
+    return value
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from neuropil.pipelines import ingest
 
@@ -133,7 +139,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         parameters["q_threshold"] = args.q_threshold
     if args.strict:
         parameters["strict"] = True
-    if args.source:
+    if args.source is not None:
         parameters["source"] = args.source
     if args.allow_unverified:
         parameters["allow_unverified"] = True
@@ -145,7 +151,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         if getattr(args, option, None) is not None:
             parameters[option] = getattr(args, option)
     result = ingest(args.dataset, raw_dir=args.raw_dir, raw_url=args.raw_url, home=args.home, force=args.force,
-                    allow_partial=args.allow_partial, progress=not args.quiet, **parameters)
+                    allow_partial=args.allow_partial, verify=args.verify, progress=not args.quiet, **parameters)
     if args.json:
         print(json.dumps({"status": result.status, "path": str(result.path), **result.manifest}, indent=2, default=str))
         return 0
@@ -392,12 +398,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", default=None, help="local mirror of the raw files (default: $NEUROPIL_RAW_DIR)")
     p.add_argument("--raw-url", default=None, metavar="URL",
                    help="HTTP mirror laid out like --raw-dir, used even offline (default: $NEUROPIL_RAW_URL)")
-    p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild even if up to date; repairs a broken manifest; publishes even a smaller build")
+    p.add_argument("--verify", action="store_true",
+                   help="check an up-to-date version's outputs by SHA-256 (default: sizes) and rebuild any that fail")
     p.add_argument("--allow-partial", action="store_true",
                    help="publish even if optional sources are missing (the summary lists what was skipped)")
     p.add_argument("--strict", action="store_true", help="fail on any label the name table cannot map")
     p.add_argument("--q-threshold", type=float, default=None, help="Randi 2023 atlas q-value threshold (0.05)")
-    p.add_argument("--source", default=None, help="activity studies to ingest: a name, a comma list or 'all'")
+    p.add_argument("--source", default=None, type=_source_list,
+                   help="activity studies to ingest: a name, a comma list or 'all'")
     p.add_argument("--allow-unverified", action="store_true",
                    help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)")
     p.add_argument("--dt", type=float, default=None, help="activity: common time step in seconds (1/3)")

@@ -25,6 +25,7 @@ __all__ = [
     "UnverifiedSourceError",
     "InvalidValueError",
     "PartialIngestError",
+    "PublishRefusedError",
     "unknown_value",
     "error_line",
 ]
@@ -86,6 +87,10 @@ class InvalidValueError(NeuropilError, ValueError):
 
 class PartialIngestError(SourceUnavailableError):
     """Optional sources are missing, so an ingest would publish less; refused without ``--allow-partial``."""
+
+
+class PublishRefusedError(NeuropilError, RuntimeError):
+    """A build that holds less than the published version (sources, configs, rows): kept unpublished."""
 
 
 def unknown_value(value: object, argument: str, valid: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ import importlib
 import os
 from typing import Any
 
+from neuropil import _store
 from neuropil.datasets import get_spec
 from neuropil.errors import InvalidArgumentError, unknown_value
 
@@ -40,6 +41,7 @@ def load(dataset_id: str, *, format: str = "pyg", home: str | os.PathLike[str] |
         offered = [f for f in FORMATS if hasattr(module, f"to_{f}")]
         raise InvalidArgumentError(unknown_value(format, f"format of {dataset_id}", offered))
     try:
-        return loader(home=home, **config)
+        with _store.pinned():  # every file of one load comes from one build, even during a re-ingest
+            return loader(home=home, **config)
     except TypeError as error:  # a config key this dataset does not take
         raise InvalidArgumentError(f"{dataset_id} ({format}): {error}") from None

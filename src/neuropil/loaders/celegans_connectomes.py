@@ -64,7 +64,7 @@ def _read(path: Path, name: str, *, connectome: str | None = None) -> pd.DataFra
 def _ensure_available(path: Path, connectome: str) -> None:
     if connectome == "consensus":
         return
-    manifest = json.loads((path / _store.MANIFEST).read_text())
+    manifest = _store.load_manifest(path / _store.MANIFEST, SPEC.id)
     if connectome not in manifest.get("connectomes", []):
         reason = manifest.get("missing_connectomes", {}).get(connectome, "not ingested")
         raise NotIngestedError(f"Connectome {connectome!r} was not ingested: {reason}")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuropil import _store
 from neuropil.datasets.microns import MINNIE_SPEC
 from neuropil.errors import InvalidArgumentError
 from neuropil.loaders._microns import networkx_graph, pyg_data, read_table, store_path
@@ -40,14 +41,12 @@ def to_pandas(*, table: str = "neurons", pre_root_id: int | None = None,
               home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """A table; for ``synapses`` give ``pre_root_id`` to read the one part (and row groups) that hold it."""
     if table == "synapses" and pre_root_id is not None:
-        import json
-
         import pyarrow.dataset as ds
 
         from neuropil.pipelines.microns_minnie65 import bucket_of
 
         path = store_path(MINNIE_SPEC.id, home)
-        buckets = json.loads((path / "manifest.json").read_text())["synapse_partitioning"]["buckets"]
+        buckets = _store.load_manifest(path / _store.MANIFEST, MINNIE_SPEC.id)["synapse_partitioning"]["buckets"]
         part = int(bucket_of(np.array([pre_root_id], dtype=np.int64), buckets)[0])
         source = path / "synapses" / f"part-{part:05d}.parquet"
         if not source.is_file():

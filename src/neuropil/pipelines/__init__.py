@@ -7,6 +7,16 @@ A pipeline module supplies ``PIPELINE_VERSION``, ``parameters(**given) -> dict``
 ``build(inputs, missing, parameters) -> (tables, manifest_extras)``; one with optional sources also
 ``skipped_parts(missing, parameters) -> {part: reason}``: what the output would lack, refused
 unless ``allow_partial`` (never a silently smaller dataset).
+
+What is published is never silently lost or degraded:
+
+* an up-to-date version is checked (output sizes, or SHA-256s with ``verify``) and rebuilt when an
+  output is missing or corrupt;
+* a build that holds *less* than the published version (:func:`lost_content`) is not published
+  unless ``force``;
+* a module that accumulates (``vesselgraph``: graphs ingested earlier) declares
+  ``carried_over(previous_manifest, params)`` and ``merge_carried(tables, extras, previous_path, carried)``
+  to copy what the new parameters do not rebuild from the published version into the new one.
 """
 
 from __future__ import annotations
@@ -22,7 +32,8 @@ from typing import Any
 from neuropil import _store
 from neuropil._fetch import locate
 from neuropil.datasets import get_spec
-from neuropil.errors import InvalidArgumentError, PartialIngestError, SourceUnavailableError
+from neuropil.errors import (InvalidArgumentError, PartialIngestError, PublishRefusedError, SourceUnavailableError,
+                             StoreCorruptedError)
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +54,7 @@ class IngestResult:
     dataset_id: str
     version: str
     path: Path
-    status: str  # "built" or "up-to-date"
+    status: str  # "built", "up-to-date" or "repaired" (outputs were missing or corrupt)
     manifest: dict[str, Any]
 
 
@@ -60,10 +71,15 @@ def ingest(
     home: str | os.PathLike[str] | None = None,
     force: bool = False,
     allow_partial: bool = False,
+    verify: bool = False,
     progress: bool | None = None,
     **parameters: Any,
 ) -> IngestResult:
-    """Build (or confirm up to date) the homogenized files of one dataset; returns what happened."""
+    """Build (or confirm up to date) the homogenized files of one dataset; returns what happened.
+
+    An up-to-date version has its outputs checked against the manifest (sizes; SHA-256s with
+    ``verify``) and is rebuilt if one is missing or corrupt. ``force`` rebuilds regardless, repairs
+    an unreadable manifest, and publishes even a build that holds less than the published one."""
     spec = get_spec(dataset_id)
     module = pipeline_module(dataset_id)
     try:
@@ -98,18 +114,34 @@ def ingest(
             # when the user asked for it (the module raises otherwise)
             for name, (path, digest) in module.unverified_inputs(raw_dir, params).items():
                 inputs[name], hashes[name], unverified[name] = path, digest, digest
-        fingerprint = _store.fingerprint(module.PIPELINE_VERSION, params, hashes)
-        current = _store.read_manifest(dataset_id, spec.version, home)
+        previous_path = _store.resolve_version(dataset_id, spec.version, home)
+        try:
+            current = _store.read_manifest(dataset_id, spec.version, home)
+        except StoreCorruptedError:
+            if not force:
+                raise
+            logger.warning("%s %s: rebuilding an unreadable manifest", dataset_id, spec.version)
+            current = None
+        carried = (module.carried_over(current, params)
+                   if current is not None and hasattr(module, "carried_over") else {})
+        fingerprint = _store.fingerprint(module.PIPELINE_VERSION, {**params, "carried_over": carried} if carried
+                                         else params, hashes)
+        problems: dict[str, str] = {}
         if current is not None and current.get("fingerprint") == fingerprint and not force:
-            logger.info("%s %s is up to date", dataset_id, spec.version)
-            return IngestResult(dataset_id, spec.version, _store.version_path(dataset_id, spec.version, home),
-                                "up-to-date", current)
+            problems = _store.output_problems(previous_path, current, hashes=verify)
+            if not problems:
+                logger.info("%s %s is up to date", dataset_id, spec.version)
+                return IngestResult(dataset_id, spec.version, previous_path, "up-to-date", current)
+            logger.warning("%s %s: rebuilding %d missing or corrupt output(s): %s", dataset_id, spec.version,
+                           len(problems), problems)
         build = _store.Build(dataset_id, spec.version, home)
         try:
             if hasattr(module, "build_into"):  # streams outputs too large to pass as tables into the build
                 tables, extras = {}, module.build_into(build, inputs, params)
             else:
                 tables, extras = module.build(inputs, missing, params)
+            if carried:
+                tables, extras = module.merge_carried(tables, extras, previous_path, carried)
             for name, table in tables.items():
                 if callable(table):  # a writer for a non-tabular file (HDF5)
                     build.write_file(name, table)
@@ -128,8 +160,54 @@ def ingest(
                 "skipped": skipped,
                 **extras,
             }
+            for kept in carried.values():  # the inputs of what was copied from the published version
+                manifest["inputs"].update({k: v for k, v in kept.get("inputs", {}).items() if k not in manifest["inputs"]})
+                manifest["missing_sources"] = {k: v for k, v in manifest["missing_sources"].items()
+                                               if k not in kept.get("inputs", {})}
+            if problems:
+                manifest["repaired"] = problems
+            lost = lost_content(current, {**manifest, "outputs": build.outputs}) if current is not None else []
+            if lost and not force:
+                # the way out first: the command line caps an error line
+                raise PublishRefusedError(
+                    f"{dataset_id} {spec.version}: not published (check --raw-dir and the options, or pass --force to "
+                    f"replace it anyway): this ingest holds less than the published version, it would lose "
+                    f"{'; '.join(lost)}. The published version is untouched.")
             path = build.publish(manifest)
         except BaseException:
             build.discard()  # also on KeyboardInterrupt: nothing partial stays behind
             raise
-        return IngestResult(dataset_id, spec.version, path, "built", _store.read_manifest(dataset_id, spec.version, home) or {})
+        status = "repaired" if problems else "built"
+        return IngestResult(dataset_id, spec.version, path, status, _store.read_manifest(dataset_id, spec.version, home) or {})
+
+
+#: manifest keys listing what a user selects in a version (a connectome, a study, a graph)
+CONTENT_KEYS = ("connectomes", "sources", "graphs")
+
+
+def _names(items: list[str], limit: int = 5) -> str:
+    return ", ".join(items[:limit]) + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+def lost_content(previous: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What ``previous`` (a published manifest) holds that ``new`` does not, one phrase per kind:
+    entries of :data:`CONTENT_KEYS`, raw inputs, output files, and outputs whose rows fell to zero."""
+    lost = []
+    for key in CONTENT_KEYS:
+        before, after = previous.get(key), new.get(key)
+        if isinstance(before, list):
+            gone = [str(v) for v in before if v not in (after if isinstance(after, list) else [])]
+            if gone:
+                lost.append(f"{key} {_names(gone)}")
+    gone = sorted(set(previous.get("inputs") or {}) - set(new.get("inputs") or {}))
+    if gone:
+        lost.append(f"input files {_names(gone)}")
+    outputs_before, outputs_after = previous.get("outputs") or {}, new.get("outputs") or {}
+    gone = sorted(set(outputs_before) - set(outputs_after))
+    if gone:
+        lost.append(f"outputs {_names(gone)}")
+    emptied = [f"{name} ({entry['rows']} -> 0)" for name, entry in sorted(outputs_before.items())
+               if (entry.get("rows") or 0) > 0 and (outputs_after.get(name) or {}).get("rows") == 0]
+    if emptied:
+        lost.append(f"all rows of {_names(emptied)}")
+    return lost

@@ -359,3 +359,37 @@ def link_split_sha256(link: pd.DataFrame) -> str:
     """The content hash of one graph's link split (what every vessel-link result carries)."""
     return content_sha256({f"{s}/{k}": link.loc[(link["split"] == s) & (link["kind"] == k), ["source", "target"]]
                            .to_numpy(np.int64) for s in SPLITS for k in ("pos", "neg_random", "neg_spatial")})
+
+
+# ------------------------------------------------------------------------- graphs ingested earlier
+
+def carried_over(previous: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The graphs of the published version that this ingest does not rebuild and keeps as they are:
+    graph -> its input entries and stats. Only from a version built by this code with the same split
+    seed (else nothing is kept, and a build that lacks them is refused as a shrink unless ``force``)."""
+    if previous.get("pipeline_version") != PIPELINE_VERSION:
+        return {}
+    stats = previous.get("stats") or {}
+    kept = {}
+    for graph in previous.get("graphs") or []:
+        if graph in params["graph"] or (stats.get(graph) or {}).get("split_seed") != params["split_seed"]:
+            continue
+        # the sample's three files are one download: keeping either sample graph keeps all three
+        files = (SAMPLE_NODES, SAMPLE_EDGES, SAMPLE_VTK_FILE) if graph in (SAMPLE, SAMPLE_VTK) else None
+        inputs = {name: entry for name, entry in (previous.get("inputs") or {}).items()
+                  if (name in files if files else name.startswith(f"{graph}/"))}
+        kept[graph] = {"inputs": inputs, "stats": stats[graph]}
+    return kept
+
+
+def merge_carried(tables: dict[str, Any], extras: dict[str, Any], previous_path: Path,
+                  carried: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Append the carried graphs' rows, read from the published build, to the new tables."""
+    import pyarrow.parquet as pq
+
+    kept = list(carried)
+    merged = {name: pd.concat([pq.read_table(previous_path / name, filters=[("graph", "in", kept)]).to_pandas(),
+                               table], ignore_index=True)
+              for name, table in tables.items()}
+    stats = {graph: carried[graph]["stats"] for graph in kept}
+    return merged, {**extras, "graphs": [*kept, *extras["graphs"]], "stats": {**stats, **extras["stats"]}}

@@ -66,6 +66,9 @@ def parameters(*, source: str | list[str] | tuple[str, ...] = "Dag2023", dt: flo
     """Validated ingest parameters (all part of the output's fingerprint)."""
     names = [source] if isinstance(source, str) else list(source)
     names = [part.strip() for name in names for part in name.split(",") if part.strip()]
+    if not names:  # `--source ,,,` must not publish an empty dataset
+        raise InvalidArgumentError(f"source {source!r} names no study; expected a name, a comma list or 'all' "
+                                   f"(valid: {', '.join(STUDY_MODULES)}).")
     if names == ["all"]:
         names = list(STUDY_MODULES)
     for name in names:
