@@ -270,7 +270,7 @@ def replaceable_folder(directory: str | os.PathLike[str], *, marker: str, overwr
     ``command``) and ``overwrite``; else a one-line :class:`InvalidArgumentError`. Never a foreign folder."""
     target = Path(directory).expanduser().resolve()
     if target.exists() and not target.is_dir():
-        raise InvalidArgumentError(f"{target} is a file, not a folder; choose a new or empty folder for {command}.")
+        raise InvalidArgumentError(f"{target} is a file where a folder is expected; choose a new or empty folder for {command}.")
     if target.is_dir() and any(target.iterdir()):
         if not (target / marker).is_file():
             raise InvalidArgumentError(

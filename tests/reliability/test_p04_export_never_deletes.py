@@ -57,7 +57,7 @@ def test_force_onto_the_home_or_a_foreign_folder_is_refused(home: Path, tmp_path
     a_file = tmp_path / "notes.txt"
     a_file.write_text("keep")
     code, err = run_cli(capsys, "export", DATASET, "--hf", str(a_file), "--force", "--home", str(home))
-    assert code == 1 and err.count("\n") == 1 and "is a file, not a folder" in err
+    assert code == 1 and err.count("\n") == 1 and "is a file where a folder is expected" in err
     assert a_file.read_text() == "keep"
 
 

@@ -45,7 +45,11 @@ def test_a_raw_folder_missing_a_source_file_does_not_replace_the_version(
     before = snapshot(home)
     assert DROPPED in before["manifest"]["inputs"] and len(before["recordings"]) == 7
     mirror = partial_mirror(shared_data, tmp_path)
-    code = cli.main(["ingest", DATASET, "--raw-dir", str(mirror), "--home", str(home), "-q"])
+    command = ["ingest", DATASET, "--raw-dir", str(mirror), "--home", str(home), "-q"]
+    assert cli.main(command) == 1  # first line of defence (point 1): a partial ingest needs --allow-partial
+    assert "would be partial" in capsys.readouterr().err
+    # allowed to be partial, it still may not replace a version that holds more
+    code = cli.main([*command, "--allow-partial"])
     err = capsys.readouterr().err
     assert code == 1
     lines = [line for line in err.splitlines() if line.startswith("neuropil: error")]
@@ -55,7 +59,7 @@ def test_a_raw_folder_missing_a_source_file_does_not_replace_the_version(
     _store.verify_outputs(DATASET, "1.0.0", home)
     assert len(list((home / DATASET / ".builds").iterdir())) == 1  # the refused build was discarded
     # asked for: --force publishes the smaller version
-    assert cli.main(["ingest", DATASET, "--raw-dir", str(mirror), "--home", str(home), "--force", "-q"]) == 0
+    assert cli.main([*command, "--allow-partial", "--force"]) == 0
     after = snapshot(home)
     assert DROPPED not in after["manifest"]["inputs"] and len(after["recordings"]) == 6
 
