@@ -198,3 +198,24 @@ def test_missing_label_chunk_is_refused_not_read_as_background(tmp_path: Path, c
     pred = write_prediction(tmp_path / "s.hdf", label_lines(shape, {5: [(1, 2, 2, 14)]}))
     err = _fails(capsys, ["fisbe", "eval", "--gt", str(gt), "--pred", str(pred), "--min-size", "0"])
     assert "s.zarr/volumes/gt_instances: 1 of 2 chunks are missing" in err
+
+
+@pytest.mark.parametrize(("time", "interval", "expected"), [
+    ("inf", None, r"S/w\.txt \(worm w0\): column 'time' has 1 infinite value\(s\) \(first on data row 700\)"),
+    ("nan", None, r"column 'time' has 1 NaN value\(s\)"),
+    (None, float("inf"), r"frame interval inf s; expected a positive, finite number of seconds"),
+    (None, 0.0, r"frame interval 0.0 s"),
+])
+def test_time_vectors_and_frame_intervals_are_checked(time, interval, expected: str) -> None:
+    from neuropil.pipelines.celegans_activity import homogenize, parameters
+    from neuropil.pipelines.celegans_activity.raw import RawRecording
+
+    frames = 800
+    stamps = None
+    if time is not None:
+        stamps = np.arange(frames) * 0.5
+        stamps[699] = float(time)
+    recording = RawRecording(study="S", file="w.txt", worm="w0", traces=np.ones((frames, 2)), labels=["AVAL", "AVAR"],
+                             time=stamps, frame_interval=interval)
+    with pytest.raises(InvalidValueError, match=expected):
+        homogenize([recording], parameters())

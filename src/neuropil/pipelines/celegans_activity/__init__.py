@@ -38,7 +38,7 @@ import pandas as pd
 
 from neuropil._fetch import sha256_of
 from neuropil._home import get_raw_dir
-from neuropil.errors import InvalidArgumentError, SourceUnavailableError, UnverifiedSourceError, unknown_value
+from neuropil.errors import InvalidArgumentError, InvalidValueError, SourceUnavailableError, UnverifiedSourceError, unknown_value
 from neuropil.pipelines._hdf5 import write_small
 from neuropil.pipelines._values import require_values
 from neuropil.pipelines.celegans_activity.raw import RawRecording
@@ -209,8 +209,13 @@ def homogenize(recordings: list[RawRecording], params: Mapping[str, Any]) -> dic
     for raw in recordings:
         t, n = raw.traces.shape
         # NaN marks a missing sample; an infinity is a broken file, and resampling would spread it
-        require_values({"traces": raw.traces}, f"{raw.study}/{raw.file} (worm {raw.worm})", finite=["traces"],
-                       allow_nan=["traces"])
+        where = f"{raw.study}/{raw.file} (worm {raw.worm})"
+        require_values({"traces": raw.traces}, where, finite=["traces"], allow_nan=["traces"])
+        if raw.time is not None:
+            require_values({"time": raw.time}, where, finite=["time"])
+        elif not 0 < float(raw.frame_interval) < float("inf"):
+            raise InvalidValueError(f"{where}: frame interval {raw.frame_interval!r} s; expected a positive, finite "
+                                    "number of seconds.")
         time = raw.time - raw.time[0] if raw.time is not None else np.arange(t) * raw.frame_interval
         reason = None
         if t < params["min_timesteps"]:
