@@ -122,6 +122,9 @@ def test_every_registered_url_serves_that_file_or_is_marked() -> None:
                 assert served == posixpath.basename(raw.name), (dataset, raw.name, raw.url)
     labels = get_spec("celegans-activity").raw_file("Dag2023/NeuroPAL_labels_dict.json")
     assert labels.derived_from and labels.derived_from.endswith(".jld2") and "JLD2" in labels.derive_with
+    # `neuropil info` shows it
+    shown = {s["name"]: s for s in get_spec("celegans-activity").to_dict()["sources"]}[labels.name]
+    assert shown["derived_from"] == labels.derived_from and shown["derive_with"] == labels.derive_with
 
 
 def test_derived_file_is_never_downloaded(server, tmp_path: Path) -> None:

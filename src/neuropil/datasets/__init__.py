@@ -59,10 +59,12 @@ class DatasetSpec:
                     "name": r.name,
                     "url": r.url,
                     "sha256": r.sha256,
-                    "package": r.package_requirement,
+                    "package": r.package_requirement or r.package,
                     "license": r.license,
                     "required": r.name in self.required,
                     "format_checked_against": "fixture only" if r.fixture_only else "real upstream file",
+                    **({"derived_from": r.derived_from, "derive_with": r.derive_with} if r.derived_from else {}),
+                    **({"archive_member": r.archive_member} if r.archive_member else {}),
                 }
                 for r in self.raw_files
             ],
