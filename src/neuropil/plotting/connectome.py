@@ -69,8 +69,10 @@ def plot_adjacency(*, connectome: str = "cook_2019", home: str | os.PathLike[str
         labels = [sorted_types[s] for s in starts]
         ax.set_xticks(centres - 0.5, labels, rotation=30, ha="right", fontsize=8)
         ax.set_yticks(centres - 0.5, labels, fontsize=8)
-        ax.set_xlabel("postsynaptic neuron (by type, class)")
-        ax.set_ylabel("presynaptic neuron (by type, class)")
+        # the Randi atlas is indexed [stimulated, responding] in the edge table's pre/post columns
+        pre_name, post_name = ("stimulated", "responding") if edge_type == "functional" else ("presynaptic", "postsynaptic")
+        ax.set_xlabel(f"{post_name} neuron (by type, class)")
+        ax.set_ylabel(f"{pre_name} neuron (by type, class)")
         ax.set_title(f"{connectome}: {edge_type} ({len(part)} {'pairs' if edge_type == 'electrical' else 'edges'})")
         colorbar(figure, image, ax, UNITS[edge_type], shrink=0.8)
     return figure
