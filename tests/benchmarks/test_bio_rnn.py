@@ -176,6 +176,42 @@ def test_controls_match_mean_and_radius_and_permutation_keeps_the_multiset() -> 
     assert np.allclose(q @ q.T, np.eye(20), atol=1e-12)
 
 
+def test_identity_and_diagonal_starts() -> None:
+    """I is exactly 0.95 x the identity (W*'s spectral radius), also on a source without activity;
+    diag(W*) is the same seed's W* with every off-diagonal entry set to 0 and its diagonal untouched."""
+    rng = np.random.default_rng(0)
+    n = 30
+    corr = np.corrcoef(rng.standard_normal((n, 200)))
+    field = sources.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
+    bio = inits.initial_recurrent(model.parse_variant("W*D*C"), field, seed=3)
+    identity = inits.initial_recurrent(model.parse_variant("I"), field, seed=3)
+    assert np.array_equal(identity, np.diag(np.full(n, 0.95)))
+    assert np.max(np.abs(np.linalg.eigvals(identity))) == pytest.approx(np.max(np.abs(np.linalg.eigvals(bio))))
+    structure_only = sources.Field("celegans:x", np.full((n, 3), np.nan), np.ones((n, n)), None, None)
+    assert np.array_equal(inits.initial_recurrent(model.parse_variant("I"), structure_only, seed=0), identity)
+    diagonal = inits.initial_recurrent(model.parse_variant("diag(W*)"), field, seed=3)
+    off = ~np.eye(n, dtype=bool)
+    assert np.all(diagonal[off] == 0) and np.array_equal(np.diag(diagonal), np.diag(bio))
+    assert np.all(np.diag(bio) > 0) and np.any(bio[off] != 0)  # it did remove something
+    with pytest.raises(InvalidArgumentError, match="Pearson x STTC"):
+        inits.initial_recurrent(model.parse_variant("diag(W*)"), structure_only, seed=0)
+    fit = model.train_variant("I", trials.trial_sets("t2", seed=0, train=64, valid=32, test=32), field, seed=0,
+                              epochs=1, curve_every=0)
+    assert fit.test_prob.shape == (32, 2) and np.all(np.isfinite(fit.recurrent))
+
+
+def test_identity_and_diagonal_are_registered_baselines() -> None:
+    from neuropil.benchmarks import get_task
+
+    for task_id in ("microns-bio-rnn-t1", "microns-bio-rnn-t2", "microns-bio-rnn-t3"):
+        assert {"I", "diag(W*)"} <= set(get_task(task_id).baselines)  # so --all-baselines and reproduce run them
+    assert task.BASELINES["I"]["config"]["variant"] == "I"
+    for name in ("I", "diag(W*)"):
+        parsed = model.parse_variant(name)
+        assert (parsed.distance, parsed.comms, parsed.positive) == (None, None, False)
+    assert model.parse_variant("I").init == "identity" and model.parse_variant("diag(W*)").init == "bio_diagonal"
+
+
 def test_variant_names() -> None:
     v = model.parse_variant("W*D*C*")
     assert (v.init, v.distance, v.comms, v.positive) == ("bio", "positions", "C*", False)
@@ -183,7 +219,10 @@ def test_variant_names() -> None:
     assert model.parse_variant("W!D*C").init == "permuted"
     assert model.parse_variant("W*D*C+").positive
     assert model.parse_variant("W").distance is None
-    for bad in ("WC", "XD", "W*D*Q"):
+    assert model.parse_variant("W%D*C").init == "offdiag_shuffled" and model.parse_variant("WDC*").comms == "C*"
+    every = [model.parse_variant(name) for name in model.VARIANTS + model.EXTRA_VARIANTS]
+    assert [v.name for v in every] == list(model.VARIANTS + model.EXTRA_VARIANTS)
+    for bad in ("WC", "XD", "W*D*Q", "diag(W)", "ID*Q"):
         with pytest.raises(InvalidArgumentError, match="argument variant"):
             model.parse_variant(bad)
 

@@ -21,7 +21,8 @@ unit j (the Keras orientation of the reference); :class:`.model.BioRNN` runs on 
 Variants are named as in the paper: the initialisation (``W`` orthogonal, ``W*`` bio from the field's
 Pearson and STTC matrices, ``W!`` W* with rows and columns permuted, and in this port ``W~`` a positive
 random matrix with W*'s mean and spectral radius, ``W^`` W* built from another field, ``W%`` W* with its
-diagonal kept and its off-diagonal values shuffled), then the
+diagonal kept and its off-diagonal values shuffled, ``I`` 0.95 x the identity (W*'s spectral radius; an
+IRNN start) and ``diag(W*)`` W*'s diagonal alone), then the
 distance (``D`` grid 12 x 13 x 2, ``D*`` the neurons' positions), then ``C`` (the penalty is weighted by
 the communicability of ``|U|``) or ``C*`` (the reference's ``WDC_EMD``: ``lambda sum |U| D`` plus
 ``0.1 * mean |sort(C_model) - sort(C_empirical)|``; no C factor, as in the notebook); a trailing ``+``

@@ -22,8 +22,12 @@ def spectral_radius(matrix: np.ndarray) -> float:
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
+#: W*'s spectral radius (W~, W% and W^ match it; I takes it)
+BIO_RADIUS = 0.95
+
+
 def bio_weights(corr: np.ndarray, sttc: np.ndarray, *, rng: np.random.Generator, mean: float = 0.1,
-                floor: float = 0.01, radius: float = 0.95) -> np.ndarray:
+                floor: float = 0.01, radius: float = BIO_RADIUS) -> np.ndarray:
     """W*: ``LogNormal(-0.5, 0.5) * minmax(corr) * minmax(STTC)``, scaled to ``mean``, non-zero entries
     floored at ``floor``, then scaled to spectral radius ``radius`` (the last step changes the mean:
     the returned matrix has mean ``mean * radius / rho`` and its non-zeros are >= that factor x floor)."""
@@ -90,15 +94,27 @@ def orthogonal(n: int, *, rng: np.random.Generator) -> np.ndarray:
 
 
 
+def scaled_identity(n: int, *, radius: float = BIO_RADIUS) -> np.ndarray:
+    """I: ``radius`` x the identity (an IRNN start, Le et al. 2015), its spectral radius W*'s."""
+    return radius * np.eye(n)
+
+
+def diagonal_only(weights: np.ndarray) -> np.ndarray:
+    """diag(W*): the self-weights of ``weights``, every off-diagonal entry 0."""
+    return np.diag(np.diag(weights))
+
+
 def initial_recurrent(variant: Variant, source: Field, *, seed: int, home: Any = None) -> np.ndarray:
     rng = np.random.default_rng([seed, 1])
     if variant.init == "orthogonal":
         return orthogonal(source.n, rng=rng)
+    if variant.init == "identity":
+        return scaled_identity(source.n)
     if source.corr is None or source.sttc is None:
         raise InvalidArgumentError(
             f"{variant.name} starts from W* (Pearson x STTC activity matrices), which {source.name!r} does not have "
             "(only the session-6 MICrONS fields do; a C. elegans connectome gives structure only: use W, WD, WDC, "
-            "WDC*).")
+            "WDC*, I).")
     if variant.init == "other_field":
         donor = other_field(source, seed=seed, home=home)
         return bio_weights(donor.corr, donor.sttc, rng=rng)
@@ -109,5 +125,7 @@ def initial_recurrent(variant: Variant, source: Field, *, seed: int, home: Any =
         return positive_random_like(weights, rng=np.random.default_rng([seed, 3]))
     if variant.init == "offdiag_shuffled":
         return offdiagonal_shuffled(weights, rng=np.random.default_rng([seed, 5]))
+    if variant.init == "bio_diagonal":
+        return diagonal_only(weights)
     return weights
 

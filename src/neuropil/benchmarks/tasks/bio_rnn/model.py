@@ -19,8 +19,9 @@ from neuropil.errors import InvalidArgumentError, unknown_value
 PROTOCOLS = ("reference", "corrected")
 VARIANTS = ("W*D*C", "WD*C", "WDC", "WD*", "WD", "W", "W*D*C*", "WD*C*", "W*DC*", "W!D*C", "W!D*C*")
 #: the positive-only arm, this port's controls (corrected protocol) and WDC* (no activity, no positions: the
-#: variant a C. elegans connectome can drive, C* from its synapse counts)
-EXTRA_VARIANTS = ("W*D*C+", "W~D*C", "W^D*C", "W%D*C", "WDC*")
+#: variant a C. elegans connectome can drive, C* from its synapse counts), and the IRNN-style starts I and
+#: diag(W*) (issue 16: is W*'s gain its strong diagonal?)
+EXTRA_VARIANTS = ("W*D*C+", "W~D*C", "W^D*C", "W%D*C", "WDC*", "I", "diag(W*)")
 GRID = (12, 13, 2)
 REFERENCE_LAMBDA = 0.3
 EMD_STRENGTH = 0.1
@@ -136,22 +137,24 @@ def communicability(abs_weights: Any, *, epsilon: float = 0.0, zero_strength: st
 @dataclass(frozen=True)
 class Variant:
     name: str
-    init: str  # orthogonal | bio | permuted | random_positive | other_field
+    init: str  # orthogonal | identity | bio | bio_diagonal | permuted | random_positive | other_field | offdiag_shuffled
     distance: str | None  # None | grid | positions
     comms: str | None  # None | C | C*
     positive: bool = False
 
 
-_INITS = {"W*": "bio", "W!": "permuted", "W~": "random_positive", "W^": "other_field", "W%": "offdiag_shuffled"}
+#: name prefix -> initialisation, longest prefixes first ("W*" before "W")
+_INITS = {"diag(W*)": "bio_diagonal", "W*": "bio", "W!": "permuted", "W~": "random_positive", "W^": "other_field",
+          "W%": "offdiag_shuffled", "W": "orthogonal", "I": "identity"}
 
 
 def parse_variant(name: str) -> Variant:
     """``W*D*C`` -> Variant(init='bio', distance='positions', comms='C'), etc. (package docstring)."""
     rest, positive = (name[:-1], True) if name.endswith("+") else (name, False)
-    if not rest.startswith("W"):
+    prefix = next((p for p in _INITS if rest.startswith(p)), None)
+    if prefix is None:
         raise InvalidArgumentError(unknown_value(name, "variant", VARIANTS + EXTRA_VARIANTS))
-    init = _INITS.get(rest[:2], "orthogonal")
-    rest = rest[2:] if rest[:2] in _INITS else rest[1:]
+    init, rest = _INITS[prefix], rest[len(prefix):]
     distance = None
     if rest.startswith("D*"):
         distance, rest = "positions", rest[2:]

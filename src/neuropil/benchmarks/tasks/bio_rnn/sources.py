@@ -48,7 +48,7 @@ def load_celegans_field(connectome: str, *, home: Any = None) -> Field:
     Units = the neurons with at least one chemical synapse (in or out) in that connectome, in the
     canonical order; ``synapse_counts[i, j]`` = chemical synapses i -> j (C*'s empirical
     communicability). No positions (D* unavailable; D is a grid) and no activity matrices (the bio
-    inits W*, W!, W~, W^, W% are unavailable)."""
+    inits W*, W!, W~, W^, W%, diag(W*) are unavailable; I is available)."""
     from neuropil.loaders.celegans_connectomes import edge_table
 
     edges = edge_table(connectome=connectome, home=home)
