@@ -26,7 +26,7 @@ OFFICIAL_GB = (21.0, 24.0)
 
 EVAL = """
 import json, sys
-from neuropil.benchmarks.fisbe_metrics import evaluate_set
+from neuropil.benchmarks.tasks.fisbe.metrics import evaluate_set
 result = evaluate_set([(sys.argv[1], sys.argv[2])], partly=sys.argv[3] == "1")
 print(json.dumps({k: result[k] for k in ("S", "avF1", "C", "clDiceTP", "TP_05", "FS", "FM", "num_gt", "num_pred")}))
 """

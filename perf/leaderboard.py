@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from neuropil.benchmarks import runner
+from neuropil.benchmarks import RunConfig
 from neuropil.benchmarks.evaluate import Evaluator
-from neuropil.benchmarks.leaderboard import Store, submit
-from neuropil.benchmarks.site import write_site
-from neuropil.benchmarks.submissions import check
+from neuropil.benchmarks.leaderboard import Store, check, save_run, submit
+from neuropil.benchmarks.leaderboard.site import write_site
 from neuropil.pipelines import ingest
 
 from _timing import best_of
@@ -41,13 +40,13 @@ def main() -> None:
         ingest("celegans-activity", raw_dir=args.raw_dir, home=home, progress=False)
         folder = home / "submission"
         started = time.perf_counter()
-        runner.run(TASK, "ridge", seeds=10, home=home, out=folder, save_predictions=True,
-                   command=f"neuropil bench run {TASK} --model ridge --seeds 10 --save-predictions --out {folder}")
+        save_run(RunConfig(task=TASK, model="ridge", seeds=10), folder, home=home,
+                 command=f"neuropil bench run {TASK} --model ridge --seeds 10 --save-predictions --out {folder}")
         run_s = time.perf_counter() - started
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
         # floor: the evaluator on the same 20 prediction arrays, already in memory
-        module = __import__("neuropil.benchmarks.celegans_forecast", fromlist=["x"])
+        module = __import__("neuropil.benchmarks.tasks.celegans_forecast.task", fromlist=["x"])
         sets, _ = module.load_sets(home=home, config={"history": 30, "source": "Dag2023"}, quick=False)
         outputs, _ = module.fit_predict("ridge", sets, seed=0, quick=False, progress=False, home=home,
                                         config={"history": 30})

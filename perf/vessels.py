@@ -42,7 +42,7 @@ def main() -> None:
     os.environ.setdefault("NEUROPIL_QUIET", "1")
     import torch
 
-    from neuropil.benchmarks import vessel_link
+    from neuropil.benchmarks.tasks.vessel import link as vessel_link
     from neuropil.pipelines import ingest
     from neuropil.pipelines.vesselgraph_sampling import (SpatialGrid, pair_keys, spatial_negatives,
                                                          spatial_negatives_reference)

@@ -99,3 +99,71 @@ def test_global_options_before_or_after_the_command() -> None:
                               (["--home", "A", "info", "x", "--home", "B"], "B", False)):
         args = parser.parse_args(argv)
         assert (args.home, args.quiet) == (home, quiet), argv
+
+
+def test_ingest_flags_come_from_each_dataset_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ingest vesselgraph --help` lists --graph (declared in its spec); `ingest fisbe --help` does not."""
+    from neuropil.datasets import list_specs
+
+    def help_of(*argv: str) -> str:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, "--help"])
+        assert exit_info.value.code == 0
+        return capsys.readouterr().out
+
+    assert "--graph" in help_of("ingest", "vesselgraph") and "--raw-dir" in help_of("ingest", "vesselgraph")
+    fisbe = help_of("ingest", "fisbe")
+    assert "--graph" not in fisbe and "--q-threshold" not in fisbe and "--allow-unverified" in fisbe
+    minnie = help_of("ingest", "microns-minnie65")
+    assert all(flag in minnie for flag in ("--tables", "--materialization", "--engine", "--scheduler"))
+    for spec in list_specs():  # every declared option, and no other dataset's, on each dataset's command
+        text = help_of("ingest", spec.id)
+        for other in list_specs():
+            for name in other.ingest_options:
+                flag = f"--{name.replace('_', '-')} "
+                assert (flag in text) == (name in spec.ingest_options), (spec.id, flag)
+    # a flag of another dataset is a usage error, not silently passed to this pipeline
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ingest", "fisbe", "--graph", "sample"])
+    assert exit_info.value.code == 2
+
+
+def test_task_flags_come_from_each_task_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    from neuropil.benchmarks import list_tasks
+
+    for task in list_tasks():
+        with pytest.raises(SystemExit):
+            main(["bench", "run", task.id, "--help"])
+        text = capsys.readouterr().out
+        for name in ("connectome", "protocol", "field", "graph"):
+            assert (f"--{name} " in text) == (name in task.options), (task.id, name)
+    parser_args = __import__("neuropil.cli", fromlist=["build_parser"]).build_parser().parse_args(
+        ["bench", "run", "microns-bio-rnn-t1", "--protocol", "reference", "--seeds", "0,3"])
+    assert parser_args.option_protocol == "reference" and parser_args.seeds == [0, 3]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "run", "microns-bio-rnn-t1", "--protocol", "published"])
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ingest", "vesselgraf"], "Unknown value 'vesselgraf' for argument dataset. .* Did you mean 'vesselgraph'"),
+    (["bench", "run", "vessel-lnk", "--model", "mlp"], "Unknown value 'vessel-lnk' for argument task. .* Did you mean "
+                                                       "'vessel-link'"),
+])
+def test_unknown_registry_id_is_one_typed_line(argv: list[str], message: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("neuropil: error: ")
+    import re
+
+    assert re.search(message, err), err
+
+
+def test_every_dataset_has_a_pipeline_and_a_loader() -> None:
+    """The three id tables stay in step: a dataset the CLI offers can be ingested and loaded."""
+    from neuropil.datasets import dataset_ids
+    from neuropil.loaders import LOADERS
+    from neuropil.pipelines import PIPELINES
+
+    assert set(dataset_ids()) == set(PIPELINES) == set(LOADERS)

@@ -79,7 +79,7 @@ def test_changed_split_or_dataset_changes_the_hashes(bench_home: Path, shared_ro
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    import neuropil.benchmarks as registry
+    import neuropil.benchmarks.registry as registry
 
     home = tmp_path / "home"
     shutil.copytree(bench_home, home, symlinks=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuropil.benchmarks import fisbe_instance
-from neuropil.benchmarks.fisbe_metrics import evaluate_instances, summarize
+from neuropil.benchmarks.tasks.fisbe import instance as fisbe_instance
+from neuropil.benchmarks.tasks.fisbe.metrics import evaluate_instances, summarize
 from neuropil.pipelines.fisbe_volumes import gt_instances_from_array
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from neuropil.benchmarks import get_task, leaderboard, runner, task_ids
 from neuropil.benchmarks.leaderboard import DuplicateSubmissionError, LeaderboardLockedError, Store, submit
-from neuropil.benchmarks.submissions import SubmissionError
+from neuropil.benchmarks.leaderboard import SubmissionError
 from neuropil.cli import main
 from neuropil.errors import InvalidArgumentError, StoreCorruptedError
 from neuropil.pipelines import ingest
@@ -411,7 +411,7 @@ def test_leaderboard_cli_table_json_markdown(runs: dict[str, Path], fresh_home: 
 
 
 def _takes_submissions(task_id: str) -> bool:
-    from neuropil.benchmarks.submissions import hook
+    from neuropil.benchmarks.leaderboard import hook
 
     try:
         hook(get_task(task_id))
@@ -484,7 +484,7 @@ def test_vessel_submissions_accept_clean_and_refuse_tampered(task_id: str, model
         if column == "score":  # the first positive below every negative: the ROC-AUC must move
             table.loc[0, column] = table[column].min() - 1.0
         else:  # turn the first vessel's prediction from right to wrong or from wrong to right
-            from neuropil.benchmarks import vessel_node
+            from neuropil.benchmarks.tasks.vessel import node as vessel_node
 
             sets, _ = vessel_node.load_sets(home=home, config={"graph": "sample"})
             truth = dict(zip(sets["test"]["index"].tolist(), sets["test"]["y"].tolist()))[int(table.loc[0, "vessel"])]

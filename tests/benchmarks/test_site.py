@@ -11,7 +11,7 @@ import pytest
 
 from neuropil.benchmarks import list_tasks
 from neuropil.benchmarks.leaderboard import Store
-from neuropil.benchmarks.site import write_site
+from neuropil.benchmarks.leaderboard.site import write_site
 from neuropil.cli import main
 from neuropil.errors import InvalidArgumentError
 from neuropil.testing import in_ci

@@ -79,7 +79,7 @@ def test_radius_classes_are_three_with_the_published_boundaries() -> None:
 def test_sampler_takes_whole_neighbourhoods_and_drops_excluded_edges() -> None:
     import torch
 
-    from neuropil.benchmarks.vessel_models import CSR, sample_blocks
+    from neuropil.benchmarks.tasks.vessel.models import CSR, sample_blocks
 
     pairs = np.array([[0, 1], [1, 2], [2, 3], [1, 4], [4, 5], [5, 6]])
     csr = CSR.from_undirected(pairs, 7)
@@ -142,7 +142,7 @@ def test_vessel_node_runs_on_a_generated_graph(generated_home: Path) -> None:
 def test_gloo_data_parallel_training_keeps_two_processes_in_step(generated_home: Path) -> None:
     import torch
 
-    from neuropil.benchmarks import vessel_link
+    from neuropil.benchmarks.tasks.vessel import link as vessel_link
 
     sets, _ = vessel_link.load_sets(home=generated_home, config={"graph": "gen2k"})
     states = vessel_link.train_link_data_parallel("sage", sets, world_size=2, seed=0, steps=4, batch=128)

@@ -5,21 +5,19 @@ a model. The metric code lives in the task's module (``evaluate`` and ``EXPECTED
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 
-from neuropil.benchmarks import get_task
+from neuropil.benchmarks.protocol import implementation
+from neuropil.benchmarks.registry import get_task
 from neuropil.errors import InvalidArgumentError
 
 
 class Evaluator:
     def __init__(self, task: str) -> None:
         self.task = get_task(task)
-        self._module = importlib.import_module(self.task.module)
-        if not hasattr(self._module, "evaluate"):
-            raise InvalidArgumentError(f"Task {task!r} is scored by its own run(), not by an Evaluator.")
+        self._module = implementation(self.task).trained
 
     @property
     def expected_input_format(self) -> str:

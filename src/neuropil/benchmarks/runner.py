@@ -1,30 +1,33 @@
-"""``neuropil bench run``: seeds, validation-based model selection, evaluation on test, one result JSON.
+"""``run(RunConfig) -> result``: seeds, validation-based model selection, evaluation on test, one result JSON.
 
 Every result carries the task id + version, the dataset id + version + manifest SHA-256, the split
 SHA-256, the model name + configuration and parameter count, per-seed valid and test metrics, their
 mean and unbiased standard deviation over seeds, wall time, hardware, neuropil version, git commit
-(when run from a checkout) and the exact command; it is validated against ``result.schema.json``.
+(when run from a checkout), the :class:`RunConfig` that ``neuropil verify`` replays and, for
+people, the command line; it is validated against ``result.schema.json``. The runner knows no
+command line and no leaderboard (:mod:`.leaderboard` calls it, never the other way round).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import importlib
 import os
 import platform
-import shlex
 import subprocess
-import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from neuropil import __version__
-from neuropil.benchmarks import TaskSpec, get_task
+from neuropil._util import format_mean_std, utc_now
 from neuropil.benchmarks.evaluate import Evaluator
-from neuropil.benchmarks.results import _finite, validate, write
+from neuropil.benchmarks.protocol import AnalysisTask, TrainedTask, implementation
+from neuropil.benchmarks.registry import get_task
+from neuropil.benchmarks.results import _finite as finite
+from neuropil.benchmarks.results import validate, write
+from neuropil.benchmarks.spec import RunConfig, TaskSpec
 from neuropil.benchmarks.splits import dataset_identity, load_or_make_split
 from neuropil.errors import InvalidArgumentError, unknown_value
 
@@ -60,49 +63,70 @@ def summarize(per_seed: list[dict[str, Any]], part: str) -> dict[str, dict[str, 
     return summary
 
 
-def run(task_id: str, model: str, *, seeds: int | list[int] = 10, quick: bool = False,
+def run(task: RunConfig | str, model: str | None = None, *, seeds: int | list[int] = 10, quick: bool = False,
         home: str | os.PathLike[str] | None = None, out: str | os.PathLike[str] | None = None,
-        progress: bool = False, config: dict[str, Any] | None = None, command: str | None = None,
-        save_predictions: bool = False) -> dict[str, Any]:
-    """Run ``model`` on ``task_id`` for every seed; write the result JSON to ``out`` when given.
+        progress: bool = False, config: dict[str, Any] | None = None, command: str | None = None) -> dict[str, Any]:
+    """Run one :class:`RunConfig` for every seed; write the result JSON to ``out`` when given; return it.
 
-    ``save_predictions``: ``out`` is a folder that receives a leaderboard submission (``result.json``,
-    per-seed test and valid predictions keyed by the task's example ids; :mod:`.submissions`).
+    ``run(task_id, model, seeds=..., quick=..., config={option: value})`` builds the RunConfig from
+    its parts. ``command`` is the command line a person typed, kept for display; the result's
+    ``run_config`` is what ``verify`` replays.
     """
-    task = get_task(task_id)
-    if model not in task.baselines:
-        raise InvalidArgumentError(unknown_value(model, f"model of {task.id}", task.baselines))
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    if not seed_list:
-        raise InvalidArgumentError("seeds must name at least one seed.")
-    config = {**task.default_config, **task.dataset_config, **(config or {})}
-    module = importlib.import_module(task.module)
-    outputs: list | None = None
-    if save_predictions:
-        from neuropil.benchmarks.submissions import hook
+    run_config = _as_config(task, model, seeds=seeds, quick=quick, options=config or {})
+    return execute(run_config, home=home, out=out, progress=progress, command=command).document
 
-        hook(task)
-        if out is None:
-            raise InvalidArgumentError("save_predictions needs out=<folder> (--out DIR).")
-        outputs = []
-    # a task module may read its data from another dataset for some configurations (bio-rnn's
-    # --field celegans:<connectome>): ``dataset_for(config)`` names it
-    identity = dataset_identity(task, home, getattr(module, "dataset_for", lambda _: None)(config))
+
+def _as_config(config: RunConfig | str, model: str | None, *, seeds: int | list[int], quick: bool,
+               options: dict[str, Any]) -> RunConfig:
+    if isinstance(config, RunConfig):
+        return config
+    if model is None:
+        raise InvalidArgumentError("run() needs a RunConfig, or a task id and a model.")
+    return RunConfig(task=config, model=model, seeds=tuple(range(seeds)) if isinstance(seeds, int) else tuple(seeds),
+                     options=options, quick=quick)
+
+
+@dataclass
+class Result:
+    """A run's result document; with ``keep_predictions``, also the sets and each seed's model output
+    (what a leaderboard submission folder is written from)."""
+
+    document: dict[str, Any]
+    sets: Any = None
+    predictions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def execute(config: RunConfig, *, home: str | os.PathLike[str] | None = None,
+            out: str | os.PathLike[str] | None = None, progress: bool = False, command: str | None = None,
+            keep_predictions: bool = False) -> Result:
+    """Run ``config``; the returned :class:`Result` holds the validated document (written to ``out``)."""
+    task = get_task(config.task)
+    if config.model not in task.baselines:
+        raise InvalidArgumentError(unknown_value(config.model, f"model of {task.id}", task.baselines))
+    options = task.check_options(config.options)
+    config = RunConfig(task=task.id, model=config.model, seeds=config.seeds, options=options, quick=config.quick)
+    settings = {**task.default_config, **task.dataset_config, **options}
+    found = implementation(task)
+    # a run may read its data from another dataset for some options (bio-rnn's --field celegans:<connectome>)
+    identity = dataset_identity(task, home, found.dataset_for(settings))
     started = time.perf_counter()
-    per_seed, model_config, parameters, artifacts = _run_seeds(task, module, model, seed_list, quick, home, progress,
-                                                               config, outputs)
-    result = {
+    if task.kind == "analysis":
+        outcome = _run_analysis(task, found.task, config, home, progress)
+    else:
+        outcome = _run_trained(task, found.trained, config, home, progress, settings, keep_predictions)
+    per_seed = outcome.per_seed
+    document = {
         "schema_version": "1.0",
         "task": {"id": task.id, "version": task.version},
         "dataset": {"id": identity["id"], "version": identity["version"],
                     "manifest_sha256": identity["manifest_sha256"], "fingerprint": identity["fingerprint"],
                     "config": {**task.dataset_config,
-                               **{k: config[k] for k in task.dataset_config if k in config}}},
-        "split_sha256": per_seed[0].pop("_split_sha256"),
-        "model": {"name": model, "config": model_config},
-        "parameter_count": int(parameters),
-        "seeds": seed_list,
-        "per_seed": [{k: v for k, v in row.items() if not k.startswith("_")} for row in per_seed],
+                               **{k: settings[k] for k in task.dataset_config if k in settings}}},
+        "split_sha256": outcome.split_sha256,
+        "model": {"name": config.model, "config": outcome.model_config},
+        "parameter_count": int(outcome.parameters),
+        "seeds": list(config.seeds),
+        "per_seed": per_seed,
         "summary": {"valid": summarize(per_seed, "valid"), "test": summarize(per_seed, "test")},
         "primary_metric": task.primary_metric,
         "direction": task.direction,
@@ -110,96 +134,90 @@ def run(task_id: str, model: str, *, seeds: int | list[int] = 10, quick: bool = 
         "hardware": _hardware(),
         "neuropil_version": __version__,
         "git_commit": _git_commit(),
-        "command": command or shlex.join(sys.argv),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "quick": bool(quick),
+        "command": command or config.command(),
+        "run_config": config.to_dict(),
+        "created": utc_now(),
+        "quick": config.quick,
     }
-    if artifacts:
-        result["artifacts"] = artifacts
-    for row in result["per_seed"]:
-        row.pop("_split_sha256", None)
-    if outputs is not None:
-        from neuropil.benchmarks.submissions import write_folder
-
-        sets, outputs = outputs[0], outputs[1:]
-        write_folder(out, result, module=module, sets=sets, outputs=outputs)
-        result = validate(_finite(result))
-    elif out is not None:
-        write(result, out)
-    else:
-        result = validate(_finite(result))
-    return result
+    if outcome.artifacts:
+        document["artifacts"] = outcome.artifacts
+    document = validate(finite(document))
+    if out is not None:
+        write(document, out)
+    return Result(document=document, sets=outcome.sets, predictions=outcome.predictions)
 
 
-def _run_seeds(task: TaskSpec, module: Any, model: str, seeds: list[int], quick: bool, home: Any, progress: bool,
-               config: dict[str, Any], outputs: list | None = None):
-    """``outputs``, when a list, receives the sets and then (seed, predictions) per seed."""
+@dataclass
+class _Outcome:
+    per_seed: list[dict[str, Any]]
+    split_sha256: str
+    model_config: dict[str, Any]
+    parameters: int
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    sets: Any = None
+    predictions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def _run_analysis(task: TaskSpec, module: AnalysisTask, config: RunConfig, home: Any, progress: bool) -> _Outcome:
+    """An analysis task scored by its own procedure (no train/valid/test)."""
     from tqdm.auto import tqdm
 
-    if hasattr(module, "run"):  # an analysis task scored by its own procedure (no train/valid/test)
-        per_seed, artifacts, parameters = [], {}, 0
-        split_sha = load_or_make_split(task, [], home=home)[1]
-        for seed in tqdm(seeds, desc=f"{task.id} {model}", disable=not progress):
-            begin = time.perf_counter()
-            outcome = module.run(home=home, seed=seed, quick=quick)
-            per_seed.append({"seed": seed, "valid": {}, "test": outcome["metrics"], "info": outcome.get("config", {}),
-                             "wall_time_s": time.perf_counter() - begin, "_split_sha256": split_sha})
-            if not artifacts:
-                artifacts = outcome.get("artifacts", {})
-                parameters = int(outcome.get("parameter_count", 0))
-        return per_seed, per_seed[0]["info"], parameters, artifacts
-    if hasattr(module, "load_sets"):  # the submission hook: the very sets a submission is re-scored on
-        sets, split_sha = module.load_sets(home=home, config=config, quick=quick)
-    else:
-        import neuropil
-
-        recordings = neuropil.load(task.dataset, table="recordings", source=config.get("source"), format="pandas",
-                                   home=home)
-        split, split_sha = load_or_make_split(task, recordings["worm"].tolist(), home=home)
-        sets = module.prepare(home=home, split=split, config=config, quick=quick)
-    if outputs is not None:
-        outputs.append(sets)
-    evaluator = Evaluator(task.id)
-    per_seed, parameters, info = [], 0, {}
-    deterministic = module.BASELINES[model].get("deterministic", False)
-    cached = None
-    for seed in tqdm(seeds, desc=f"{task.id} {model}", disable=not progress):
+    per_seed, artifacts, parameters = [], {}, 0
+    split_sha = load_or_make_split(task, [], home=home)[1]
+    for seed in tqdm(config.seeds, desc=f"{task.id} {config.model}", disable=not progress):
         begin = time.perf_counter()
-        if cached is None or not deterministic:  # a seed-free model gives the same fit for every seed
-            cached = module.fit_predict(model, sets, seed=seed, quick=quick, progress=progress, home=home,
-                                        config=config)
+        outcome = module.run(home=home, seed=seed, quick=config.quick)
+        per_seed.append({"seed": seed, "valid": {}, "test": outcome["metrics"], "info": outcome.get("config", {}),
+                         "wall_time_s": time.perf_counter() - begin})
+        if not artifacts:
+            artifacts = outcome.get("artifacts", {})
+            parameters = int(outcome.get("parameter_count", 0))
+    return _Outcome(per_seed, split_sha, per_seed[0]["info"], parameters, artifacts)
+
+
+def _run_trained(task: TaskSpec, module: TrainedTask, config: RunConfig, home: Any, progress: bool,
+                 settings: dict[str, Any], keep_predictions: bool) -> _Outcome:
+    from tqdm.auto import tqdm
+
+    # the very sets a submission is re-scored on
+    sets, split_sha = module.load_sets(home=home, config=settings, quick=config.quick)
+    evaluator = Evaluator(task.id)
+    per_seed, parameters, kept = [], 0, []
+    entry = module.BASELINES[config.model]
+    cached = None
+    for seed in tqdm(config.seeds, desc=f"{task.id} {config.model}", disable=not progress):
+        begin = time.perf_counter()
+        if cached is None or not entry.get("deterministic", False):  # a seed-free model fits once
+            cached = module.fit_predict(config.model, sets, seed=seed, quick=config.quick, progress=progress,
+                                        home=home, config=settings)
         predictions, info = cached
-        if outputs is not None:
-            outputs.append((seed, predictions))
-        row = {"seed": seed,
-               "valid": evaluator.eval(module.eval_input(sets["valid"], predictions["valid"])),
-               "test": evaluator.eval(module.eval_input(sets["test"], predictions["test"])),
-               "info": {k: v for k, v in info.items() if isinstance(v, (int, float, str, bool))},
-               "wall_time_s": time.perf_counter() - begin, "_split_sha256": split_sha}
-        per_seed.append(row)
-        parameters = module.parameter_count(model, info)
+        if keep_predictions:
+            kept.append((seed, predictions))
+        per_seed.append({"seed": seed,
+                         "valid": evaluator.eval(module.eval_input(sets["valid"], predictions["valid"])),
+                         "test": evaluator.eval(module.eval_input(sets["test"], predictions["test"])),
+                         "info": {k: v for k, v in info.items() if isinstance(v, (int, float, str, bool))},
+                         "wall_time_s": time.perf_counter() - begin})
+        parameters = module.parameter_count(config.model, info)
     # the baseline's registered configuration, with the run's values of the keys it takes from the
     # run (``BASELINES[model]["run_keys"]``, e.g. connectome_gru's "connectome" from --connectome)
-    entry = module.BASELINES[model]
-    model_config = {**entry["config"], **{key: config[key] for key in entry.get("run_keys", ()) if config and key in config}}
-    return per_seed, model_config, parameters, {}
+    model_config = {**entry["config"], **{key: settings[key] for key in entry.get("run_keys", ()) if key in settings}}
+    return _Outcome(per_seed, split_sha, model_config, parameters, sets=sets if keep_predictions else None,
+                    predictions=kept)
 
 
-def run_all(task_id: str, *, seeds: int = 10, quick: bool = False, home: Any = None, out_dir: Any = None,
-            progress: bool = False, command: str | None = None,
+def run_all(task_id: str, *, seeds: int | list[int] = 10, quick: bool = False, home: Any = None,
+            out_dir: Any = None, progress: bool = False, options: dict[str, Any] | None = None,
             config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Every registered baseline of ``task_id``; result files and a PNG plot in ``out_dir``. Each result
-    records the one-model ``neuropil bench run`` command that repeats it (what ``neuropil verify`` re-runs)
-    unless ``command`` is given."""
+    """Every registered baseline of ``task_id`` with the same options; result files and a PNG plot in
+    ``out_dir``. Each result stores its own RunConfig (what ``neuropil verify`` replays)."""
     task = get_task(task_id)
+    options = {**(config or {}), **(options or {})}
     results = []
     for model in task.baselines:
+        run_config = _as_config(task.id, model, seeds=seeds, quick=quick, options=options)
         out = Path(out_dir) / f"{task.id}-{model}.json" if out_dir is not None else None
-        words = ["bench", "run", task.id, "--model", model, "--seeds", str(seeds), *(["--quick"] if quick else []),
-                 *(["--graph", str(config["graph"])] if config and "graph" in config else []),
-                 *(f"--{key}={config[key]}" for key in ("protocol", "field") if config and key in config)]
-        results.append(run(task.id, model, seeds=seeds, quick=quick, home=home, out=out, progress=progress,
-                           command=command or "neuropil " + shlex.join(words), config=config))
+        results.append(execute(run_config, home=home, out=out, progress=progress).document)
     if out_dir is not None:
         plot_results(results, Path(out_dir) / f"{task.id}.png")
     return results
@@ -215,8 +233,7 @@ def results_table(results: list[dict[str, Any]]) -> list[dict[str, str]]:
             values = test[metric]
             if metric.startswith("persistence_"):
                 continue
-            std = values["std"]
-            row[metric] = f"{values['mean']:.4f}" + (f" ± {std:.4f}" if std is not None else "")
+            row[metric] = format_mean_std(values["mean"], values["std"])
         rows.append(row)
     return rows
 

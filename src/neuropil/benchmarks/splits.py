@@ -18,17 +18,14 @@ import numpy as np
 
 from neuropil import _store
 from neuropil._home import get_home
-from neuropil.benchmarks import TaskSpec
+from neuropil._util import canonical_json
+from neuropil.benchmarks.spec import TaskSpec
 from neuropil.datasets import get_spec
 from neuropil.errors import InvalidArgumentError, StoreCorruptedError
 
 
-def canonical_json(payload: Any) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
-
-
 def sha256_json(payload: Any) -> str:
-    return hashlib.sha256(canonical_json(payload)).hexdigest()
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
 def dataset_identity(task: TaskSpec, home: str | os.PathLike[str] | None = None,

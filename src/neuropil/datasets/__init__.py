@@ -11,9 +11,10 @@ from importlib.resources import files
 from typing import Any
 
 from neuropil._fetch import RawFile
+from neuropil._option import Option
 from neuropil.errors import DatasetNotFoundError, unknown_value
 
-__all__ = ["DatasetSpec", "RawFile", "get_spec", "list_specs", "dataset_ids", "card_text"]
+__all__ = ["DatasetSpec", "Option", "RawFile", "get_spec", "list_specs", "dataset_ids", "card_text"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class DatasetSpec:
     card: str = ""
     #: dataset-specific catalogue entries shown by ``neuropil info`` (e.g. the activity studies)
     details: dict[str, Any] = field(default_factory=dict)
+    #: ingest parameters a user may set: ``--<name>`` flags of ``neuropil ingest <id>`` (passed as keywords)
+    ingest_options: dict[str, Option] = field(default_factory=dict)
 
     def raw_file(self, name: str) -> RawFile:
         for raw in self.raw_files:

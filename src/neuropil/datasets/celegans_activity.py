@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec
+from neuropil.datasets import DatasetSpec, Option
 
 _DAG_REPO = "https://raw.githubusercontent.com/flavell-lab/NSM_5HTR_analysis/47bc3704c13b389d58946e3e76df359c412b8716/data/"
 _ARCHIVE = "https://www.dropbox.com/scl/fi/vfygz1twi1jg62cfssc0w/opensource_data.zip"
@@ -133,6 +133,9 @@ SPEC = DatasetSpec(
     schema=SCHEMA,
     required=(),
     card="celegans-activity.md",
+    ingest_options={"source": Option(help="activity studies to ingest: a name, a comma list or 'all'", type="list"),
+                    "dt": Option(help="common time step in seconds (1/3)", type="float"),
+                    "allow_unverified": Option(help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)", type="flag")},
     details={"studies": {
         study.id: {"citation": study.citation, "host": study.host, "files": study.files,
                    "sha256": "registered" if not study.fixture_only else "unknown: ingest needs --allow-unverified",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec
+from neuropil.datasets import DatasetSpec, Option
 
 CECT = "cect==0.3.5"
 _CECT_URL = "https://raw.githubusercontent.com/openworm/ConnectomeToolbox/main/cect/data/"
@@ -171,4 +171,6 @@ SPEC = DatasetSpec(
     schema=SCHEMA,
     required=tuple(r.name for r in RAW_FILES if r.package == "cect"),
     card="celegans-connectomes.md",
+    ingest_options={"q_threshold": Option(help="Randi 2023 atlas q-value threshold (0.05)", type="float"),
+                    "strict": Option(help="fail on any label the name table cannot map", type="flag")},
 )

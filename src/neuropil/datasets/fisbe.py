@@ -16,7 +16,7 @@ is the SHA-256 of the sorted lines ``<relative path>  <sha256 of the file>\\n`` 
 from __future__ import annotations
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec
+from neuropil.datasets import DatasetSpec, Option
 
 ZENODO_RECORD = "10875063"
 _ZENODO = f"https://zenodo.org/records/{ZENODO_RECORD}/files/"
@@ -112,6 +112,7 @@ SPEC = DatasetSpec(
     schema=SCHEMA,
     required=("sample_list_per_split.txt",),
     card="fisbe.md",
+    ingest_options={"allow_unverified": Option(help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)", type="flag")},
     details={"zarr_folders": {name: {"tree_sha256": digest, "files": files, "origin": origin}
                               for name, (digest, files, origin) in REGISTERED_TREES.items()},
              "archives": {raw.name: {"url": raw.url, "sha256": "unknown (Zenodo not reachable here): unverified",

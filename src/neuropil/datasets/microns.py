@@ -24,7 +24,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec
+from neuropil.datasets import DatasetSpec, Option
 
 #: nm per voxel along x, y, z (minnie65 and pinky100 CAVE tables)
 VOXEL_NM = (4.0, 4.0, 40.0)
@@ -234,6 +234,10 @@ MINNIE_SPEC = DatasetSpec(
     raw_files=(),
     schema=MINNIE_SCHEMA,
     card="microns-minnie65.md",
+    ingest_options={"tables": Option(help="folder of CAVE table dumps (`neuropil microns dump`)", metavar="DIR"),
+                    "materialization": Option(help="CAVE version of the dumps", type="int"),
+                    "engine": Option(help="streaming engine", choices=("pyarrow", "dask")),
+                    "scheduler": Option(help="Dask scheduler address", metavar="ADDRESS")},
     details={"tables": MINNIE_TABLES, "required_tables": list(MINNIE_REQUIRED_TABLES),
              "format_checked_against": "fixture only (neuropil.testing.microns.write_minnie65_tables)"},
 )

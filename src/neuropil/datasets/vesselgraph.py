@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec
+from neuropil.datasets import DatasetSpec, Option
 
 LICENSE = "CC BY-NC 4.0 (data); MIT (VesselGraph code)"
 _SAMPLE_URL = "https://raw.githubusercontent.com/jocpae/VesselGraph/a673cf03/sample_data/"
@@ -129,6 +129,8 @@ SPEC = DatasetSpec(
     schema=SCHEMA,
     required=(),
     card="vesselgraph.md",
+    ingest_options={"graph": Option(help="graph(s) to ingest, e.g. sample or BALBc_no1 (comma list)", type="list"),
+                    "allow_unverified": Option(help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)", type="flag")},
     details={"graphs": {
         SAMPLE: {"url": _SAMPLE_URL, "license": "CC BY-NC 4.0", "nodes_rows": 2970, "edges_rows": 3062,
                  "sha256": {name: digest for name, digest in SAMPLE_FILES.items()},

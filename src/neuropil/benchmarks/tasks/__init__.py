@@ -1,1 +1,1 @@
-"""Benchmark tasks, one package each: the hooks the runner calls in ``task.py``, re-exported by the package."""
+"""Task packages: each declares its tasks as ``SPECS`` in its ``__init__`` (see :mod:`..registry`)."""

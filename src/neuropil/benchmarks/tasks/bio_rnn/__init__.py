@@ -53,10 +53,45 @@ matrices), :mod:`.model` (variants, distances, communicability, the RNN, penalti
 hooks the benchmark runner calls, re-exported here).
 """
 
+from neuropil.benchmarks.spec import Option, TaskSpec
 from neuropil.benchmarks.tasks.bio_rnn.model import EXTRA_VARIANTS, VARIANTS
 from neuropil.benchmarks.tasks.bio_rnn.task import (BASELINES, EXPECTED_INPUT_FORMAT, PUBLISHED, dataset_for,
                                                     eval_input, evaluate, fit_predict, load_sets, parameter_count)
 from neuropil.benchmarks.tasks.bio_rnn.trials import TIMINGS
 
-__all__ = ["BASELINES", "EXPECTED_INPUT_FORMAT", "EXTRA_VARIANTS", "PUBLISHED", "TIMINGS", "VARIANTS", "dataset_for",
+__all__ = ["SPECS", "BASELINES", "EXPECTED_INPUT_FORMAT", "EXTRA_VARIANTS", "PUBLISHED", "TIMINGS", "VARIANTS", "dataset_for",
            "eval_input", "evaluate", "fit_predict", "load_sets", "parameter_count"]
+
+
+def _bio_rnn_tasks() -> tuple[TaskSpec, ...]:
+    """``microns-bio-rnn-t1|t2|t3``: ``--protocol reference|corrected``, ``--field``."""
+    options = {
+        "protocol": Option(help="the published configuration, flaws included, or the corrected one (default)",
+                           choices=("reference", "corrected")),
+        "field": Option(help="source of W*, D* and C*: a microns-fields field (6_6_2) or celegans:<connectome> "
+                             "(structure only: W, WD, WDC, WDC*)"),
+    }
+    return tuple(TaskSpec(
+        id=f"microns-bio-rnn-{task}",
+        version="1.0.0",
+        description=(f"{timing.name} ({timing.steps} steps, {timing.classes} classes) solved by a ReLU RNN with one "
+                     "unit per coregistered MICrONS neuron, initialised and regularised by the field's function, "
+                     "wiring and geometry (Shakiba et al. 2026); held-out trial accuracy."),
+        dataset="microns-fields",
+        dataset_config={"field": "6_6_2"},
+        split={"kind": "generated", "train": 5120, "valid": 2560, "test": 2560, "seed": 0},
+        metrics=("accuracy", "train_accuracy", "updates_to_90", "modularity", "small_worldness", "assortativity",
+                 "weight_entropy", "final_loss", "initial_penalty"),
+        primary_metric="accuracy",
+        direction="max",
+        module="neuropil.benchmarks.tasks.bio_rnn",
+        baselines=VARIANTS + EXTRA_VARIANTS,
+        default_config={"task": task, "protocol": "corrected"},
+        options=options,
+        citation=("Shakiba M, Rokni R, Mohammadi M, Dehghani N (2026) Harnessing cortical geometry, wiring, and "
+                  "function as inductive biases for recurrent neural networks. arXiv:2606.14975"),
+        min_seeds=20,
+    ) for task, timing in TIMINGS.items())
+
+
+SPECS = _bio_rnn_tasks()

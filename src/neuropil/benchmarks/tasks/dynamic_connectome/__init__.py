@@ -17,6 +17,26 @@ the module that makes it and recorded in each result's ``config``:
    the components for the consensus connectome's edges, modularity, LFR NMI).
 """
 
+from neuropil.benchmarks.spec import TaskSpec
 from neuropil.benchmarks.tasks.dynamic_connectome.task import TASK_ID, plot, run
 
-__all__ = ["TASK_ID", "plot", "run"]
+__all__ = ["SPECS", "TASK_ID", "plot", "run"]
+
+SPECS = (TaskSpec(
+    id="celegans-dynamic-connectome",
+    version="1.0.0",
+    description=("Time-localized functional communities of neurons by non-negative tensor factorization of "
+                 "windowed pairwise affinities (Dyballa et al., ICLR 2024)."),
+    dataset="celegans-activity",
+    dataset_config={"source": "Dag2023"},
+    split={"kind": "none"},
+    metrics=("stability", "relative_error", "rank", "anatomical_auc_mean", "anatomical_auc_max",
+             "anatomical_auc_static", "modularity_mean", "communities_mean", "lfr_nmi"),
+    primary_metric="stability",
+    direction="max",
+    module="neuropil.benchmarks.tasks.dynamic_connectome",
+    kind="analysis",
+    baselines=("ntf",),
+    citation=("Dyballa L, Lang S, Haslund-Gourley A, Yemini E, Zucker SW (2024) Learning dynamic "
+              "representations of the functional connectome in neurobiological networks. ICLR 2024"),
+),)

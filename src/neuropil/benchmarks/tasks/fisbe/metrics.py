@@ -2,7 +2,7 @@
 
 Same numbers as the official evaluator (Kainmueller-Lab ``evaluate-instance-segmentation``,
 ``--app flylight``) on its own test image, computed per instance inside bounding boxes from
-sparse voxel lists (:mod:`neuropil.pipelines.fisbe_volumes`) instead of full-volume int64 stacks.
+sparse voxel lists (:mod:`neuropil.loaders.fisbe_volumes`) instead of full-volume int64 stacks.
 
 Definition (FISBe preset), for one image:
 
@@ -196,7 +196,7 @@ def greedy_many_to_many(recall: np.ndarray, threshold: float, gt: Any, pred: Any
 
 def evaluate_instances(gt: Any, pred: Any, *, partly: bool = False, sample: str = "") -> ImageScores:
     """Score one image given its sparse ground truth and (already size-filtered) prediction."""
-    from neuropil.pipelines.fisbe_volumes import skeleton_voxels
+    from neuropil.loaders.fisbe_volumes import skeleton_voxels
 
     if tuple(gt.shape) != tuple(pred.shape):
         raise InvalidArgumentError(f"{sample or 'image'}: prediction shape {tuple(pred.shape)} differs from the "
@@ -277,7 +277,7 @@ def evaluate_file(gt_path: str | os.PathLike[str], pred_path: str | os.PathLike[
                   pred_key: str | None = None, gt_key: str | None = None, partly: bool = False,
                   min_size: int = MIN_PRED_SIZE, allow_empty: bool = False) -> ImageScores:
     """Score one prediction file against one FISBe ground-truth zarr."""
-    from neuropil.pipelines.fisbe_volumes import GT_KEY, PRED_KEY, read_gt_instances, read_prediction
+    from neuropil.loaders.fisbe_volumes import GT_KEY, PRED_KEY, read_gt_instances, read_prediction
 
     gt = read_gt_instances(gt_path, key=gt_key or GT_KEY)
     pred = read_prediction(pred_path, key=pred_key or PRED_KEY, min_size=min_size, allow_empty=allow_empty)
@@ -307,7 +307,7 @@ def pair_folders(gt_dir: str | os.PathLike[str], pred_dir: str | os.PathLike[str
 
 def partly_flags(gt_paths: Sequence[str | os.PathLike[str]], split_list: str | os.PathLike[str]) -> list[bool]:
     """Per ground-truth zarr, whether the official split list calls its sample partly labelled."""
-    from neuropil.pipelines.fisbe import parse_split_list
+    from neuropil.loaders.fisbe_volumes import parse_split_list
 
     listed = parse_split_list(split_list)
     flags = []

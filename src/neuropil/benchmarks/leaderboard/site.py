@@ -19,7 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from neuropil.benchmarks import TaskSpec, list_tasks
+from neuropil._util import format_mean_std
+from neuropil.benchmarks.registry import list_tasks
+from neuropil.benchmarks.spec import TaskSpec
 from neuropil.errors import InvalidArgumentError
 
 SORT_SCRIPT = """
@@ -94,8 +96,7 @@ def _num(value: float | None, std: float | None = None) -> tuple[str, str]:
     """(data-value, shown text) of a number cell."""
     if value is None or not math.isfinite(value):
         return "", "n/a"
-    shown = f"{value:.4f}" + (f" ± {std:.4f}" if std is not None else "")
-    return repr(float(value)), shown
+    return repr(float(value)), format_mean_std(value, std)
 
 
 def svg_plot(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
@@ -204,7 +205,7 @@ def index_page(tasks: list[tuple[TaskSpec, list[dict[str, Any]]]], datasets: lis
             + (f"<details><summary>dataset card</summary><pre>{_e(card)}</pre></details>" if card else "")
             + "</div>")
     body = ("<h1>neuropil leaderboards</h1>\n<p>Entries are re-scored from their predictions by each task's "
-            "evaluator when submitted; “agrees” means <code>neuropil verify</code> re-ran the recorded command "
+            "evaluator when submitted; “agrees” means <code>neuropil verify</code> re-ran the stored run configuration "
             "and matched every metric within the seed spread.</p>\n<h2>Tasks</h2>\n<div class=\"cards\">"
             + "".join(cards) + "</div>\n<h2>Datasets</h2>\n<div class=\"cards\">" + "".join(dataset_cards) + "</div>")
     return _page("neuropil leaderboards", body, root="")
@@ -212,7 +213,7 @@ def index_page(tasks: list[tuple[TaskSpec, list[dict[str, Any]]]], datasets: lis
 
 def write_site(directory: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None) -> Path:
     """Write the site to ``directory`` atomically (built in a hidden sibling, then swapped in)."""
-    from neuropil.benchmarks.leaderboard import ranked
+    from neuropil.benchmarks.leaderboard.store import ranked
     from neuropil.datasets import list_specs
 
     target = Path(directory).expanduser().resolve()

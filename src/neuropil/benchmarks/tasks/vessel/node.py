@@ -11,7 +11,7 @@ Published defects avoided: float edge attributes were cast to integers (ours sta
 classes were declared where the boundaries make 3 (ours: 3, whatever a graph holds); line-graph
 features were doubled then halved (ours are read once per vessel).
 
-Baselines: MLP, GCN, GraphSAGE (:mod:`neuropil.benchmarks.vessel_models`, sampled blocks), trained
+Baselines: MLP, GCN, GraphSAGE (:mod:`neuropil.benchmarks.tasks.vessel.models`, sampled blocks), trained
 with class-weighted cross-entropy; the epoch with the best validation balanced accuracy is kept.
 """
 
@@ -59,7 +59,7 @@ def load_sets(*, home: str | os.PathLike[str] | None, config: dict[str, Any],
               quick: bool = False) -> tuple[dict[str, Any], str]:
     import neuropil
     from neuropil import _store
-    from neuropil.benchmarks.vessel_models import CSR, standardize
+    from neuropil.benchmarks.tasks.vessel.models import CSR, standardize
     from neuropil.datasets.vesselgraph import SPEC
 
     graph = config.get("graph", "sample")
@@ -113,7 +113,7 @@ def eval_input_from_predictions(sets: dict[str, Any], part: str, values: np.ndar
 def _logits(model: Any, sets: dict[str, Any], index: np.ndarray, fanouts: list[int], *, generator: Any = None) -> Any:
     import torch
 
-    from neuropil.benchmarks.vessel_models import sample_blocks
+    from neuropil.benchmarks.tasks.vessel.models import sample_blocks
 
     x = torch.from_numpy(sets["x"])
     seeds = torch.from_numpy(index.astype(np.int64))
@@ -140,7 +140,7 @@ def train_node_model(kind: str, sets: dict[str, Any], *, seed: int, quick: bool,
     import torch
     from tqdm.auto import tqdm
 
-    from neuropil.benchmarks.vessel_models import build_encoder, count_parameters
+    from neuropil.benchmarks.tasks.vessel.models import build_encoder, count_parameters
 
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)

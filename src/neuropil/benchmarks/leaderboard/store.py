@@ -1,4 +1,4 @@
-"""The leaderboard: one append-only SQLite store per task, submissions, rankings and verification.
+"""The leaderboard store: one append-only SQLite file per task, and its rankings.
 
 ``<home>/leaderboard/<task>.sqlite`` holds ``entries`` (one JSON document per accepted submission,
 with the SHA-256 of each prediction file and of the predictions themselves) and ``verifications``
@@ -12,7 +12,6 @@ transaction taken under an exclusive lock file, so concurrent submits land one a
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import errno
 import fcntl
 import hashlib
@@ -20,18 +19,15 @@ import json
 import logging
 import math
 import os
-import re
-import shlex
 import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from neuropil._home import get_home
-from neuropil.benchmarks import get_task, task_ids
-from neuropil.benchmarks.submissions import SubmissionError, check
+from neuropil._util import canonical_json, format_mean_std, utc_now
+from neuropil.benchmarks.registry import get_task, task_ids
 from neuropil.errors import InvalidArgumentError, NeuropilError, StoreCorruptedError
 
 logger = logging.getLogger(__name__)
@@ -39,10 +35,6 @@ logger = logging.getLogger(__name__)
 FORMAT = "neuropil-leaderboard"
 FORMAT_VERSION = "1"
 SQLITE_HEADER = b"SQLite format 3\x00"
-#: agreement of a re-run: |difference of means| <= VERIFY_SE * standard error of that difference
-VERIFY_SE = 3.0
-#: floor of the tolerance, relative to the value (deterministic models have zero seed spread)
-VERIFY_RTOL = 1e-6
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entries (
@@ -75,14 +67,6 @@ class LeaderboardLockedError(NeuropilError, RuntimeError):
 
 class DuplicateSubmissionError(NeuropilError, ValueError):
     """The same predictions are already on the leaderboard."""
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _canonical(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
 class Store:
@@ -128,7 +112,7 @@ class Store:
                 connection.executescript(_SCHEMA)
                 connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                        [("format", FORMAT), ("format_version", FORMAT_VERSION),
-                                        ("task", self.task.id), ("created", _now())])
+                                        ("task", self.task.id), ("created", utc_now())])
             connection.close()
             os.link(temporary, self.path)
         except FileExistsError:
@@ -196,7 +180,7 @@ class Store:
 
     def append(self, document: dict[str, Any]) -> str:
         """Add one entry (its ``id`` and ``predictions_sha256`` must be new); return its id."""
-        text = _canonical(document)
+        text = canonical_json(document)
         with self._lock():
             if not self.path.exists():
                 self._create()
@@ -227,71 +211,12 @@ class Store:
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 connection.execute("INSERT INTO verifications (entry_id, verified, agree, report) VALUES (?, ?, ?, ?)",
-                                   (entry_id, report["verified"], int(report["agree"]), _canonical(report)))
+                                   (entry_id, report["verified"], int(report["agree"]), canonical_json(report)))
                 connection.execute("COMMIT")
             except sqlite3.DatabaseError as error:
                 raise self._corrupt(str(error)) from None
             finally:
                 connection.close()
-
-
-# -------------------------------------------------------------------------------------------- submit
-
-_URL = re.compile(r"^https?://[^\s<>\"']+$")
-
-
-def _url(value: str | None, what: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if not _URL.match(value) or len(value) > 2000:
-        raise InvalidArgumentError(f"{what} must be an http(s) URL without spaces or quotes, got {value!r}.")
-    return value
-
-
-def is_baseline(result: dict[str, Any]) -> bool:
-    """A registered baseline with its registered configuration, produced by neuropil's runner."""
-    import importlib
-
-    task = get_task(result["task"]["id"])
-    name = result["model"]["name"]
-    args = _bench_run_args(result["command"])
-    if name not in task.baselines or args is None or args.model != name or args.task != task.id:
-        return False
-    registered = getattr(importlib.import_module(task.module), "BASELINES", {}).get(name, {}).get("config")
-    config = result["model"]["config"]
-    return registered is None or all(config.get(key) == value for key, value in registered.items())
-
-
-def submit(folder: str | os.PathLike[str], *, name: str, code: str | None = None, paper: str | None = None,
-           home: str | os.PathLike[str] | None = None, min_seeds: int | None = None, allow_quick: bool = False,
-           max_file_bytes: int | None = None, timeout: float = 60.0) -> dict[str, Any]:
-    """Validate and re-score a submission folder (:func:`.submissions.check`), then append it."""
-    name = (name or "").strip()
-    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
-        raise InvalidArgumentError(f"--name must be 1-200 printable characters, got {name!r}.")
-    code, paper = _url(code, "--code"), _url(paper, "--paper")
-    options = {} if max_file_bytes is None else {"max_file_bytes": int(max_file_bytes)}
-    checked = check(folder, home=home, min_seeds=min_seeds, allow_quick=allow_quick, **options)
-    result = checked.result
-    baseline = is_baseline(result)
-    if not baseline and code is None:
-        raise SubmissionError(f"Model {result['model']['name']!r} is not a registered baseline of {checked.task.id} "
-                              "with its registered configuration: a code link is required (--code URL).")
-    document = {
-        "id": checked.predictions_sha256[:12],
-        "task": result["task"], "name": name, "code": code, "paper": paper, "baseline": baseline,
-        "submitted": _now(), "model": result["model"], "parameter_count": result["parameter_count"],
-        "hardware": result["hardware"], "command": result["command"], "neuropil_version": result["neuropil_version"],
-        "git_commit": result["git_commit"], "dataset": result["dataset"], "split_sha256": result["split_sha256"],
-        "seeds": result["seeds"], "required_seeds": checked.required_seeds, "quick": result["quick"],
-        "primary_metric": result["primary_metric"], "direction": result["direction"],
-        "summary": result["summary"], "per_seed": result["per_seed"], "wall_time_s": result["wall_time_s"],
-        "result_created": result["created"], "files": checked.files,
-        "predictions_sha256": checked.predictions_sha256,
-    }
-    Store(checked.task.id, home, timeout=timeout).append(document)
-    logger.info("added entry %s to the %s leaderboard", document["id"], checked.task.id)
-    return document
 
 
 # -------------------------------------------------------------------------------------------- reading
@@ -336,12 +261,6 @@ def ranked(task_id: str, home: str | os.PathLike[str] | None = None) -> list[dic
     return rows
 
 
-def _pm(mean: float | None, std: float | None) -> str:
-    if mean is None:
-        return "n/a"
-    return f"{mean:.4f}" + (f" ± {std:.4f}" if std is not None else "")
-
-
 def table_rows(task_id: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, str]]]:
     """Display columns and string cells (terminal and Markdown)."""
     task = get_task(task_id)
@@ -351,13 +270,13 @@ def table_rows(task_id: str, rows: list[dict[str, Any]]) -> tuple[list[str], lis
     out = []
     for row in rows:
         cells = {"rank": str(row["rank"]), "id": row["id"], "name": row["name"], "model": row["model"],
-                 f"test {task.primary_metric}": _pm(row["test_mean"], row["test_std"]),
-                 f"valid {task.primary_metric}": _pm(row["valid_mean"], None),
+                 f"test {task.primary_metric}": format_mean_std(row["test_mean"], row["test_std"]),
+                 f"valid {task.primary_metric}": format_mean_std(row["valid_mean"], None),
                  "params": str(row["parameters"]), "seeds": str(row["seeds"]) + (" (quick)" if row["quick"] else ""),
                  "date": row["date"],
                  "verified": {None: "no", True: "yes", False: "DIFFERS"}[row["verified"]]
                  + ("" if row["integrity"] == "ok" else " (edited)")}
-        cells.update({m: _pm(row["metrics"].get(m), None) for m in others})
+        cells.update({m: format_mean_std(row["metrics"].get(m), None) for m in others})
         out.append(cells)
     return columns, out
 
@@ -371,87 +290,3 @@ def markdown(task_id: str, rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(escape(row[c]) for c in columns) + " |" for row in cells]
     return "\n".join(lines)
-
-
-# -------------------------------------------------------------------------------------------- verify
-
-def _bench_run_args(command: str) -> Any:
-    """``command`` parsed by neuropil's own parser when it is a ``neuropil bench run``, else None."""
-    from neuropil.cli import build_parser
-
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if not words or words[0] != "neuropil":
-        return None
-    try:
-        args = build_parser().parse_args(words[1:])
-    except SystemExit:  # argparse's way of saying the words are not a valid command
-        return None
-    if getattr(args, "command", None) != "bench" or getattr(args, "bench_command", None) != "run":
-        return None
-    return args
-
-
-def recorded_run(entry: dict[str, Any]) -> dict[str, Any]:
-    """The runner arguments of an entry's recorded command, parsed by neuropil's own parser (never run
-    as a shell command); raises if the entry was not produced by ``neuropil bench run`` on a baseline."""
-    command = entry.get("command", "")
-    args = _bench_run_args(command)
-    if args is None:
-        raise InvalidArgumentError(f"Entry {entry['id']} was not produced by `neuropil bench run` (its command is "
-                                   f"{command!r}); only runner entries can be re-run.")
-    task = get_task(entry["task"]["id"])
-    if args.task != task.id or args.all_baselines or args.model not in task.baselines:
-        raise InvalidArgumentError(f"Entry {entry['id']}: recorded command {command!r} does not run one registered "
-                                   f"baseline of {task.id}.")
-    config = {key: getattr(args, key) for key in ("connectome", "graph") if getattr(args, key, None)}
-    return {"task": task.id, "model": args.model, "quick": bool(args.quick), "config": config or None}
-
-
-def compare(entry_summary: dict[str, Any], rerun_summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per metric: both means ± stds, the difference and the tolerance from the seed spread."""
-    rows = []
-    for metric in sorted(set(entry_summary) | set(rerun_summary)):
-        mine, theirs = entry_summary.get(metric) or {}, rerun_summary.get(metric) or {}
-        a, b = mine.get("mean"), theirs.get("mean")
-        if a is None or b is None:
-            rows.append({"metric": metric, "entry_mean": a, "rerun_mean": b, "agree": a is None and b is None})
-            continue
-        spread = sum(((s.get("std") or 0.0) ** 2) / max(int(s.get("n") or 1), 1) for s in (mine, theirs))
-        tolerance = max(VERIFY_SE * math.sqrt(spread), VERIFY_RTOL * max(1.0, abs(a), abs(b)))
-        rows.append({"metric": metric, "entry_mean": a, "entry_std": mine.get("std"), "rerun_mean": b,
-                     "rerun_std": theirs.get("std"), "difference": a - b, "tolerance": tolerance,
-                     "agree": abs(a - b) <= tolerance})
-    return rows
-
-
-def verify(entry_id: str, *, home: str | os.PathLike[str] | None = None, progress: bool = False,
-           record: bool = True) -> dict[str, Any]:
-    """Re-run an entry's recorded command on its seeds and compare every test and valid metric."""
-    from neuropil.benchmarks import runner
-    from neuropil.benchmarks.splits import dataset_identity
-
-    entry = find_entry(entry_id, home)
-    arguments = recorded_run(entry)
-    task = get_task(arguments["task"])
-    rerun = runner.run(task.id, arguments["model"], seeds=entry["seeds"], quick=arguments["quick"], home=home,
-                       progress=progress, config=arguments["config"], command=entry["command"])
-    notes = []
-    if entry["integrity"] != "ok":
-        notes.append("the entry's document was edited after it was submitted (its SHA-256 no longer matches)")
-    identity = dataset_identity(task, home)
-    if entry["dataset"].get("manifest_sha256") != identity["manifest_sha256"]:
-        notes.append(f"the entry was computed on dataset manifest {entry['dataset'].get('manifest_sha256')}, "
-                     f"the re-run on {identity['manifest_sha256']}")
-    if entry["split_sha256"] != rerun["split_sha256"]:
-        notes.append(f"split {entry['split_sha256']} in the entry, {rerun['split_sha256']} installed")
-    metrics = [{"part": part, **row} for part in ("test", "valid")
-               for row in compare(entry["summary"][part], rerun["summary"][part])]
-    report = {"entry": entry["id"], "task": task.id, "name": entry["name"], "command": entry["command"],
-              "seeds": entry["seeds"], "verified": _now(), "agree": all(r["agree"] for r in metrics) and not notes,
-              "metrics": metrics, "notes": notes, "rerun_wall_time_s": rerun["wall_time_s"]}
-    if record:
-        Store(task.id, home).add_verification(entry["id"], report)
-    return report

@@ -13,7 +13,7 @@ connected pieces.
 
 Everything after step 1 works on the foreground voxels only (sparse), and step 1 reads the image
 one chunk row at a time, so full 3 x 400 x 700 x 700 volumes run in memory proportional to their
-foreground. Scores: :mod:`neuropil.benchmarks.fisbe_metrics` on the ingested images that have a
+foreground. Scores: :mod:`neuropil.benchmarks.tasks.fisbe.metrics` on the ingested images that have a
 raw volume, test split first (partly labelled images scored as such).
 """
 
@@ -110,7 +110,7 @@ def connected_components(flat: np.ndarray, shape: tuple[int, int, int]) -> np.nd
 def colour_clustering(raw: Any, *, seed: int = 0, n_clusters: int = 6, mad_factor: float = 3.0,
                       min_size: int = 800, max_iter: int = 50) -> Any:
     """Segment one (3, z, y, x) volume (numpy, h5py or zarr); returns sparse instances."""
-    from neuropil.pipelines.fisbe_volumes import SparseInstances
+    from neuropil.loaders.fisbe_volumes import SparseInstances
 
     if raw.ndim != 4 or raw.shape[0] < 2:
         raise InvalidArgumentError(f"colour_clustering needs a (channels >= 2, z, y, x) volume, got {raw.shape}.")
@@ -146,7 +146,7 @@ def _images(home: Any) -> list[dict[str, Any]]:
 def run(*, home: str | os.PathLike[str] | None = None, seed: int = 0, quick: bool = False,
         **options: Any) -> dict[str, Any]:
     """Segment every scored image with the baseline and pool the official metrics over them."""
-    from neuropil.benchmarks.fisbe_metrics import evaluate_instances, summarize
+    from neuropil.benchmarks.tasks.fisbe.metrics import evaluate_instances, summarize
     from neuropil.loaders.fisbe import open_volume
 
     config = {**DEFAULTS, **options}
@@ -156,7 +156,7 @@ def run(*, home: str | os.PathLike[str] | None = None, seed: int = 0, quick: boo
         with open_volume(image["sample"], name="raw", home=home) as raw:
             prediction = colour_clustering(raw, seed=seed, **config)
         with open_volume(image["sample"], name="gt_instances", home=home) as gt_array:
-            from neuropil.pipelines.fisbe_volumes import gt_instances_from_array
+            from neuropil.loaders.fisbe_volumes import gt_instances_from_array
 
             gt = gt_instances_from_array(gt_array, where=f"{image['sample']}/gt_instances")
         scores.append(evaluate_instances(gt, prediction, partly=image["labelling"] == "partly", sample=image["sample"]))

@@ -1,4 +1,4 @@
-"""Leaderboard submissions: a folder of data, validated and re-scored with the task's own evaluator.
+"""Leaderboard submissions: a folder of data, validated and re-scored with the task's own evaluator, then stored.
 
 A submission folder (``neuropil bench run TASK --model M --save-predictions --out DIR`` writes one)::
 
@@ -21,8 +21,8 @@ the only code that runs is neuropil's own.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
+import logging
 import math
 import os
 import re
@@ -35,7 +35,11 @@ from typing import Any
 import numpy as np
 
 from neuropil._fetch import sha256_of
-from neuropil.benchmarks import TaskSpec, get_task
+from neuropil._util import utc_now
+from neuropil.benchmarks.leaderboard.store import Store
+from neuropil.benchmarks.protocol import SubmissionHook, implementation, submission_hook
+from neuropil.benchmarks.registry import get_task
+from neuropil.benchmarks.spec import RunConfig, TaskSpec
 from neuropil.errors import InvalidArgumentError, NeuropilError
 
 FORMAT = "neuropil-submission"
@@ -53,6 +57,7 @@ MAX_JSON_BYTES = 8 * 2**20
 DEFAULT_MIN_SEEDS = 10
 #: re-scored vs reported metric: the same arithmetic on the same numbers, so only float noise is allowed
 RESCORE_RTOL, RESCORE_ATOL = 1e-9, 1e-12
+logger = logging.getLogger(__name__)
 _FILE_PATTERN = re.compile(r"^predictions/seed-(-?[0-9]{1,9})-(test|valid)\.parquet$")
 
 
@@ -60,20 +65,28 @@ class SubmissionError(NeuropilError, ValueError):
     """A submission folder that is incomplete, inconsistent, tampered with or over a limit."""
 
 
-def hook(task: TaskSpec) -> Any:
-    """The task module, checked to implement the submission hook (see :mod:`neuropil.benchmarks`)."""
-    module = importlib.import_module(task.module)
-    needed = ("ID_COLUMNS", "PREDICTION_COLUMNS", "load_sets", "example_ids", "predictions_table",
-              "eval_input_from_predictions")
-    missing = [name for name in needed if not hasattr(module, name)]
-    if missing:
-        raise InvalidArgumentError(f"Task {task.id!r} takes no prediction submissions: {task.module} lacks "
-                                   f"{', '.join(missing)} (the submission hook documented in neuropil.benchmarks).")
-    return module
+def hook(task: TaskSpec) -> SubmissionHook:
+    """The task's submission hook (:class:`~.protocol.SubmissionHook`); raises when it takes none."""
+    return submission_hook(task)[1]
 
 
 def required_seeds(task: TaskSpec) -> int:
-    return max(DEFAULT_MIN_SEEDS, int(getattr(task, "min_seeds", DEFAULT_MIN_SEEDS) or DEFAULT_MIN_SEEDS))
+    return max(DEFAULT_MIN_SEEDS, int(task.min_seeds or DEFAULT_MIN_SEEDS))
+
+
+def save_run(config: RunConfig, folder: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None,
+             progress: bool = False, command: str | None = None) -> dict[str, Any]:
+    """Run ``config`` (:func:`.runner.execute`) and write its submission folder; return the result."""
+    from neuropil.benchmarks import runner
+
+    task = get_task(config.task)
+    hook(task)  # refused before any training when the task takes no submissions
+    target = Path(folder).expanduser().resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InvalidArgumentError(f"Submission folder {target} exists and is not empty; choose a new --out folder.")
+    outcome = runner.execute(config, home=home, progress=progress, command=command, keep_predictions=True)
+    write_folder(target, outcome.document, module=hook(task), sets=outcome.sets, outputs=outcome.predictions)
+    return outcome.document
 
 
 def ids_sha256(ids: Any) -> str:
@@ -89,8 +102,8 @@ def ids_sha256(ids: Any) -> str:
 
 # -------------------------------------------------------------------------------------------- writing
 
-def write_folder(folder: str | os.PathLike[str], result: dict[str, Any], *, module: Any, sets: dict[str, Any],
-                 outputs: list[tuple[int, dict[str, Any]]]) -> Path:
+def write_folder(folder: str | os.PathLike[str], result: dict[str, Any], *, module: SubmissionHook,
+                 sets: dict[str, Any], outputs: list[tuple[int, dict[str, Any]]]) -> Path:
     """Write ``result.json``, the per-seed tables and ``submission.json`` into ``folder`` atomically
     (built in a hidden sibling, then renamed); ``outputs`` holds (seed, {part: model output})."""
     from neuropil.benchmarks.results import write as write_result
@@ -253,7 +266,7 @@ def check(folder: str | os.PathLike[str], *, home: str | os.PathLike[str] | None
         raise SubmissionError(f"{MANIFEST}: format {manifest.get('format')!r} version "
                               f"{manifest.get('format_version')!r}; expected {FORMAT!r} version {FORMAT_VERSION}.")
     task = get_task(result["task"]["id"])
-    module = hook(task)
+    trained, module = submission_hook(task)
     if manifest.get("task") != result["task"]:
         raise SubmissionError(f"{MANIFEST} names task {manifest.get('task')!r}, {RESULT} {result['task']!r}.")
     if result["task"]["version"] != task.version:
@@ -344,7 +357,7 @@ def check(folder: str | os.PathLike[str], *, home: str | os.PathLike[str] | None
     recorded = result["dataset"].get("config") or {}  # e.g. which ingested graph; only the task's dataset keys
     config = {**task.default_config, **task.dataset_config,
               **{key: recorded[key] for key in task.dataset_config if key in recorded}}
-    sets, split_sha256 = module.load_sets(home=home, config=config, quick=bool(result["quick"]))
+    sets, split_sha256 = trained.load_sets(home=home, config=config, quick=bool(result["quick"]))
     if result["split_sha256"] != split_sha256:
         raise SubmissionError(f"{RESULT}: split_sha256 {result['split_sha256']} differs from the installed split of "
                               f"{task.id}, {split_sha256}; the predictions were made on another split.")
@@ -404,3 +417,65 @@ def check(folder: str | os.PathLike[str], *, home: str | os.PathLike[str] | None
                               f"difference(s)):\n  {shown}")
     return Checked(folder=root, task=task, result=result, manifest=manifest, files=files,
                    predictions_sha256=fingerprint.hexdigest(), required_seeds=needed, rescored=rescored)
+
+
+# -------------------------------------------------------------------------------------------- storing
+
+_URL = re.compile(r"^https?://[^\s<>\"']+$")
+
+
+def _url(value: str | None, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _URL.match(value) or len(value) > 2000:
+        raise InvalidArgumentError(f"{what} must be an http(s) URL without spaces or quotes, got {value!r}.")
+    return value
+
+
+def is_baseline(result: dict[str, Any]) -> bool:
+    """A registered baseline with its registered configuration, produced by neuropil's runner."""
+    task = get_task(result["task"]["id"])
+    name = result["model"]["name"]
+    try:
+        config = RunConfig.from_dict(result.get("run_config"))
+    except InvalidArgumentError:
+        return False
+    if name not in task.baselines or config.model != name or config.task != task.id:
+        return False
+    entry = implementation(task).trained.BASELINES[name]
+    recorded = result["model"]["config"]
+    # run options that are part of the model (connectome_gru's connectome) may take any value
+    return all(recorded.get(key) == value for key, value in entry["config"].items()
+               if key not in entry.get("run_keys", ()))
+
+
+def submit(folder: str | os.PathLike[str], *, name: str, code: str | None = None, paper: str | None = None,
+           home: str | os.PathLike[str] | None = None, min_seeds: int | None = None, allow_quick: bool = False,
+           max_file_bytes: int | None = None, timeout: float = 60.0) -> dict[str, Any]:
+    """Validate and re-score a submission folder (:func:`check`), then append it to the task's store."""
+    name = (name or "").strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+        raise InvalidArgumentError(f"--name must be 1-200 printable characters, got {name!r}.")
+    code, paper = _url(code, "--code"), _url(paper, "--paper")
+    options = {} if max_file_bytes is None else {"max_file_bytes": int(max_file_bytes)}
+    checked = check(folder, home=home, min_seeds=min_seeds, allow_quick=allow_quick, **options)
+    result = checked.result
+    baseline = is_baseline(result)
+    if not baseline and code is None:
+        raise SubmissionError(f"Model {result['model']['name']!r} is not a registered baseline of {checked.task.id} "
+                              "with its registered configuration: a code link is required (--code URL).")
+    document = {
+        "id": checked.predictions_sha256[:12],
+        "task": result["task"], "name": name, "code": code, "paper": paper, "baseline": baseline,
+        "submitted": utc_now(), "model": result["model"], "parameter_count": result["parameter_count"],
+        "hardware": result["hardware"], "command": result["command"], "neuropil_version": result["neuropil_version"],
+        "git_commit": result["git_commit"], "run_config": result.get("run_config"), "dataset": result["dataset"], "split_sha256": result["split_sha256"],
+        "seeds": result["seeds"], "required_seeds": checked.required_seeds, "quick": result["quick"],
+        "primary_metric": result["primary_metric"], "direction": result["direction"],
+        "summary": result["summary"], "per_seed": result["per_seed"], "wall_time_s": result["wall_time_s"],
+        "result_created": result["created"], "files": checked.files,
+        "predictions_sha256": checked.predictions_sha256,
+    }
+    Store(checked.task.id, home, timeout=timeout).append(document)
+    logger.info("added entry %s to the %s leaderboard", document["id"], checked.task.id)
+    return document

@@ -8,7 +8,7 @@ metric, with its input and output format). The negatives scored are ``config["ne
 (``spatial`` by default, the hard ones); the other flavour's test ROC-AUC is reported in ``info``.
 
 Baselines: common neighbours, Adamic-Adar, resource allocation (on the train graph); MLP, GCN and
-GraphSAGE encoders (pure torch, sampled blocks, :mod:`neuropil.benchmarks.vessel_models`) with one
+GraphSAGE encoders (pure torch, sampled blocks, :mod:`neuropil.benchmarks.tasks.vessel.models`) with one
 decoder that reads ``h_u * h_v``, ``|h_u - h_v|`` and the endpoints' relative position ``|p_u - p_v| /
 delta``. The published GCN / SAGE / MLP sit at 0.5 ROC-AUC on ``ogbl-vessel``; our reading: their
 decoder sees only ``h_u * h_v`` of embeddings of raw, unnormalised coordinates, and the one signal
@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from neuropil._util import roc_auc
 from neuropil.errors import InvalidArgumentError, unknown_value
 
 EXPECTED_INPUT_FORMAT = (
@@ -35,22 +36,6 @@ EXPECTED_INPUT_FORMAT = (
     "- y_pred_neg: numpy ndarray or torch tensor of shape (num_edges, ): scores of the negative edges\n"
     "==== Output: {'rocauc': float}"
 )
-
-
-def roc_auc(positive: np.ndarray, negative: np.ndarray) -> float:
-    """ROC-AUC as the Mann-Whitney statistic: P(score_pos > score_neg) + 0.5 P(equal) (ties averaged)."""
-    scores = np.concatenate([positive, negative]).astype(np.float64)
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(scores.size, dtype=np.float64)
-    sorted_scores = scores[order]
-    # average ranks of ties (1-based)
-    boundaries = np.flatnonzero(np.diff(sorted_scores)) + 1
-    starts = np.concatenate([[0], boundaries])
-    ends = np.concatenate([boundaries, [scores.size]])
-    average = (starts + ends + 1) / 2.0
-    ranks[order] = np.repeat(average, ends - starts)
-    n_pos, n_neg = positive.size, negative.size
-    return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def evaluate(arrays: dict[str, np.ndarray]) -> dict[str, float]:
@@ -74,7 +59,7 @@ def load_sets(*, home: str | os.PathLike[str] | None, config: dict[str, Any],
               quick: bool = False) -> tuple[dict[str, Any], str]:
     """Train / valid / test pairs of the split stored with the dataset, and that split's SHA-256."""
     import neuropil
-    from neuropil.benchmarks.vessel_models import CSR, standardize
+    from neuropil.benchmarks.tasks.vessel.models import CSR, standardize
 
     negatives = config.get("negatives", "spatial")
     ds = neuropil.load("vesselgraph", graph=config.get("graph", "sample"), task="link", negatives=negatives,
@@ -173,7 +158,7 @@ def _predict_heuristic(kind: str, sets: dict[str, Any], **_: Any) -> tuple[dict[
 def _build_model(kind: str, in_dim: int, hidden: int, layers: int, dropout: float) -> Any:
     import torch
 
-    from neuropil.benchmarks.vessel_models import build_encoder
+    from neuropil.benchmarks.tasks.vessel.models import build_encoder
 
     class LinkModel(torch.nn.Module):
         def __init__(self) -> None:
@@ -202,7 +187,7 @@ def _embed(model: Any, sets: dict[str, Any], nodes: Any, fanouts: list[int], *, 
     """Embeddings of ``nodes`` (sorted unique ids returned with them)."""
     import torch
 
-    from neuropil.benchmarks.vessel_models import sample_blocks
+    from neuropil.benchmarks.tasks.vessel.models import sample_blocks
 
     x = torch.from_numpy(sets["x"])
     if model.encoder.kind == "mlp":
@@ -294,7 +279,7 @@ def train_link_model(kind: str, sets: dict[str, Any], *, seed: int, quick: bool,
 
 
 def _count(model: Any) -> int:
-    from neuropil.benchmarks.vessel_models import count_parameters
+    from neuropil.benchmarks.tasks.vessel.models import count_parameters
 
     return count_parameters(model)
 
