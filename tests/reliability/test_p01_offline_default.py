@@ -144,3 +144,19 @@ def test_missing_optional_source_is_refused_unless_allow_partial(
     manifest = json.loads((home / DATASET / SPEC.version / "manifest.json").read_text())
     assert set(manifest["skipped"]) == {"white_1986_jse", "neuron attributes"}
     assert "white_1986_jse" not in manifest["connectomes"] and len(manifest["connectomes"]) == 9
+
+
+def test_requested_study_that_is_absent_is_refused_unless_allow_partial(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--source Dag2023,Kato2015` with no Kato2015 folder: not a silent Dag2023-only dataset."""
+    home = tmp_path / "home"
+    argv = ["ingest", "celegans-activity", "--source", "Dag2023,Kato2015", "--raw-dir", str(shared_data),
+            "--home", str(home), "--quiet"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "would be partial" in err and "(Kato2015)" in err and "--allow-partial" in err
+    assert not (home / "celegans-activity" / "1.0.0").exists()
+    assert main([*argv, "--allow-partial", "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert list(manifest["skipped"]) == ["Kato2015"] and manifest["stats"]["Dag2023"]["recordings"] == 7

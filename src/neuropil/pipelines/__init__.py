@@ -101,12 +101,7 @@ def ingest(
                 logger.warning("optional source missing: %s", error)
         skipped = module.skipped_parts(missing, params) if hasattr(module, "skipped_parts") else {}
         if skipped and not allow_partial:
-            # the parts and the way out first: the command line caps an error line
-            raise PartialIngestError(
-                f"{dataset_id} would be partial: {len(skipped)} part(s) skipped ({', '.join(skipped)}); give the "
-                "missing source(s), or pass --allow-partial (allow_partial=True) to publish without them. "
-                f"First reason: {next(iter(skipped.values()))}"
-            )
+            raise _partial(dataset_id, skipped)
         hashes = {name: spec.raw_file(name).sha256 for name in inputs}
         unverified: dict[str, str] = {}
         if hasattr(module, "unverified_inputs"):
@@ -140,6 +135,10 @@ def ingest(
                 tables, extras = {}, module.build_into(build, inputs, params)
             else:
                 tables, extras = module.build(inputs, missing, params)
+            late = extras.pop("skipped", {})  # parts a module finds absent only while building
+            if late and not allow_partial:
+                raise _partial(dataset_id, late)
+            skipped = {**skipped, **late}
             if carried:
                 tables, extras = module.merge_carried(tables, extras, previous_path, carried)
             for name, table in tables.items():
@@ -179,6 +178,15 @@ def ingest(
             raise
         status = "repaired" if problems else "built"
         return IngestResult(dataset_id, spec.version, path, status, _store.read_manifest(dataset_id, spec.version, home) or {})
+
+
+def _partial(dataset_id: str, skipped: dict[str, str]) -> PartialIngestError:
+    # the parts and the way out first: the command line caps an error line
+    return PartialIngestError(
+        f"{dataset_id} would be partial: {len(skipped)} part(s) skipped ({_names(list(skipped))}); give the "
+        "missing source(s), or pass --allow-partial (allow_partial=True) to publish without them. "
+        f"First reason: {next(iter(skipped.values()))}"
+    )
 
 
 #: manifest keys listing what a user selects in a version (a connectome, a study, a graph)

@@ -383,6 +383,7 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
     }
     notes = {f"{r.study}/{r.worm}": r.notes for r in recordings if r.notes}
     return outputs, {"sources": list(params["source"]), "missing_studies": missing_studies,
+                     "skipped": dict(missing_studies),
                      "stats": result["stats"], "reader_notes": notes}
 
 
