@@ -123,3 +123,15 @@ def private_home(_pristine_homes, tmp_path: Path):
         return target
 
     return copied
+
+
+@pytest.fixture(scope="session")
+def bench_home(tmp_path_factory: pytest.TempPathFactory, shared_root: Path) -> Path:
+    """One real ingest (connectomes + Dag2023 activity) shared by the benchmark and leaderboard tests;
+    tests that change the home copy it first."""
+    from neuropil.pipelines import ingest
+
+    home = tmp_path_factory.mktemp("bench")
+    ingest("celegans-connectomes", raw_dir=shared_root, home=home, progress=False)
+    ingest("celegans-activity", raw_dir=shared_root, home=home, progress=False)
+    return home

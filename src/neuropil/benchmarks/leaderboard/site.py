@@ -141,6 +141,12 @@ def task_page(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
     lines = ["<div class=\"scroll\"><table class=\"sortable\" id=\"entries\"><thead><tr>"
              + "".join(f"<th data-type=\"{kind}\">{_e(name)}</th>" for name, kind in head) + "</tr></thead><tbody>"]
     for row in rows:
+        if row.get("invalid"):  # shown, never ranked: no numbers from a record that failed its check
+            lines.append(f"<tr class=\"invalid\"><td class=\"num\" data-value=\"\">invalid</td>"
+                         f"<td class=\"text\" data-value=\"{_e(row['name'])}\">{_e(row['name'])} <span class=\"flag\">"
+                         f"invalid: {_e(row['invalid'])}</span></td>"
+                         + "<td></td>" * (len(head) - 2) + "</tr>")
+            continue
         cells = [("num", str(row["rank"]), str(row["rank"]))]
         flags = []
         if row["baseline"]:
@@ -185,7 +191,7 @@ def index_page(tasks: list[tuple[TaskSpec, list[dict[str, Any]]]], datasets: lis
 
     cards = []
     for task, rows in tasks:
-        best = rows[0] if rows else None
+        best = rows[0] if rows and rows[0]["rank"] is not None else None
         summary = (f"best: {_e(best['name'])} {_e(_num(best['test_mean'], best['test_std'])[1])}"
                    if best else "no entries yet")
         cards.append(f"<div class=\"card task\"><h3><a href=\"tasks/{_e(task.id)}.html\">{_e(task.id)}</a></h3>"

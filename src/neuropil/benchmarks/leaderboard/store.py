@@ -172,9 +172,12 @@ class Store:
             try:
                 document = json.loads(text)
             except json.JSONDecodeError as error:
-                raise self._corrupt(f"entry {entry_id}: {error}") from None
+                document = {"id": entry_id, "_unreadable": f"its stored record is not JSON ({error.msg})"}
+            if not isinstance(document, dict):
+                document = {"id": entry_id, "_unreadable": "its stored record is not a JSON object"}
             document["integrity"] = "ok" if hashlib.sha256(text.encode()).hexdigest() == digest else "edited"
             document["verification"] = latest.get(entry_id)
+            document["invalid"] = entry_problem(document)
             out.append(document)
         return out
 
@@ -221,10 +224,48 @@ class Store:
 
 # -------------------------------------------------------------------------------------------- reading
 
+#: fields a stored entry needs to be ranked (``submit`` writes them all); an entry without one is invalid
+RANK_FIELDS = ("id", "task", "name", "model", "summary", "seeds", "submitted", "parameter_count", "baseline",
+               "quick", "hardware")
+#: and to be re-run by ``neuropil verify``
+VERIFY_FIELDS = (*RANK_FIELDS, "command", "dataset", "split_sha256")
+
+
+def _incomplete(document: dict[str, Any], fields: tuple[str, ...] = RANK_FIELDS) -> str | None:
+    """What a stored record lacks for ranking (or re-running, with ``VERIFY_FIELDS``) it, or None."""
+    if "_unreadable" in document:
+        return document["_unreadable"]
+    missing = [name for name in fields if name not in document]
+    if missing:
+        return f"missing field(s) {missing} in its stored record"
+    summary = document["summary"]
+    if not isinstance(summary, dict) or not all(isinstance(summary.get(part), dict) for part in ("test", "valid")):
+        return "its stored summary lacks the test and valid parts"
+    if not isinstance(document["model"], dict) or "name" not in document["model"]:
+        return "its stored model has no name"
+    return None
+
+
+def entry_problem(document: dict[str, Any]) -> str | None:
+    """Why a stored entry fails its check (never ranked, shown as invalid), or None when it passes."""
+    if document.get("integrity", "ok") != "ok":
+        return "edited after submission (its record no longer matches the SHA-256 stored with it)"
+    return _incomplete(document)
+
+
+def require_valid(entry: dict[str, Any]) -> None:
+    """Refuse to act on an entry whose stored record is incomplete (one error line, never a KeyError);
+    an edited but complete entry can still be re-run, to show what changed."""
+    problem = _incomplete(entry, VERIFY_FIELDS)
+    if problem:
+        raise StoreCorruptedError(f"Leaderboard entry {entry.get('id')!r} is invalid: {problem}.")
+
+
 def find_entry(entry_id: str, home: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     for task_id in task_ids():
         for entry in Store(task_id, home).entries():
             if entry["id"] == entry_id:
+                require_valid(entry)
                 return entry
     raise InvalidArgumentError(f"No leaderboard entry {entry_id!r} in {get_home(home) / 'leaderboard'} "
                                "(`neuropil leaderboard TASK` lists the entry ids).")
@@ -238,8 +279,19 @@ def _mean_std(summary: dict[str, Any], metric: str) -> tuple[float | None, float
 def ranked(task_id: str, home: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
     """Entries best first by the mean test primary metric; one flat row each."""
     task = get_task(task_id)
-    rows = []
+    rows, invalid = [], []
     for entry in Store(task.id, home).entries():
+        if entry["invalid"]:
+            verification = entry.get("verification")
+            invalid.append({"id": entry["id"], "name": str(entry.get("name", "")), "rank": None,
+                            "invalid": entry["invalid"], "model": str((entry.get("model") or {}).get("name", ""))
+                            if isinstance(entry.get("model"), dict) else "", "primary_metric": task.primary_metric,
+                            "test_mean": None, "test_std": None, "valid_mean": None, "metrics": {},
+                            "parameters": None, "seeds": None, "date": str(entry.get("submitted", ""))[:10],
+                            "baseline": bool(entry.get("baseline")), "quick": bool(entry.get("quick")),
+                            "verified": None if verification is None else verification["agree"],
+                            "integrity": entry["integrity"], "code": None, "paper": None, "hardware": ""})
+            continue
         test, valid = entry["summary"]["test"], entry["summary"]["valid"]
         mean, std = _mean_std(test, task.primary_metric)
         verification = entry.get("verification")
@@ -251,14 +303,14 @@ def ranked(task_id: str, home: str | os.PathLike[str] | None = None) -> list[dic
                "date": entry["submitted"][:10], "baseline": entry["baseline"], "quick": entry["quick"],
                "verified": None if verification is None else verification["agree"],
                "integrity": entry["integrity"], "code": entry.get("code"), "paper": entry.get("paper"),
-               "hardware": entry["hardware"].get("processor", "")}
+               "hardware": entry["hardware"].get("processor", ""), "invalid": None}
         rows.append(row)
     sign = -1.0 if task.direction == "max" else 1.0
     rows.sort(key=lambda r: (r["test_mean"] is None or not math.isfinite(r["test_mean"]),
                              sign * (r["test_mean"] or 0.0)))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
-    return rows
+    return rows + invalid  # shown, never ranked
 
 
 def table_rows(task_id: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, str]]]:
@@ -269,6 +321,12 @@ def table_rows(task_id: str, rows: list[dict[str, Any]]) -> tuple[list[str], lis
                *others, "params", "seeds", "date", "verified"]
     out = []
     for row in rows:
+        if row.get("invalid"):
+            cells = {column: "" for column in columns}
+            cells.update({"rank": "invalid", "id": row["id"], "name": row["name"], "model": row["model"],
+                          "date": row["date"], "verified": row["invalid"]})
+            out.append(cells)
+            continue
         cells = {"rank": str(row["rank"]), "id": row["id"], "name": row["name"], "model": row["model"],
                  f"test {task.primary_metric}": format_mean_std(row["test_mean"], row["test_std"]),
                  f"valid {task.primary_metric}": format_mean_std(row["valid_mean"], None),

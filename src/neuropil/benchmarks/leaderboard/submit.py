@@ -34,13 +34,14 @@ from typing import Any
 
 import numpy as np
 
+from neuropil import _json
 from neuropil._fetch import sha256_of
 from neuropil._util import utc_now
 from neuropil.benchmarks.leaderboard.store import Store
 from neuropil.benchmarks.protocol import SubmissionHook, implementation, submission_hook
 from neuropil.benchmarks.registry import get_task
 from neuropil.benchmarks.spec import RunConfig, TaskSpec
-from neuropil.errors import InvalidArgumentError, NeuropilError
+from neuropil.errors import InvalidArgumentError, NeuropilError, RawFormatError
 
 FORMAT = "neuropil-submission"
 FORMAT_VERSION = 1
@@ -161,10 +162,10 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
         raise SubmissionError(f"{path} is {size} bytes; the limit for {what} is {MAX_JSON_BYTES} bytes.")
-    try:
-        document = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SubmissionError(f"{path} is not valid JSON: {error}") from None
+    try:  # 1e400, 10^400-digit integers and 200k-deep nesting are refused here, not met later
+        document = _json.loads(path.read_bytes(), source=str(path), allow_nan=True)
+    except RawFormatError as error:
+        raise SubmissionError(str(error)) from None
     if not isinstance(document, dict):
         raise SubmissionError(f"{path} must hold a JSON object, got {type(document).__name__}.")
     return document
@@ -328,6 +329,9 @@ def check(folder: str | os.PathLike[str], *, home: str | os.PathLike[str] | None
         f"predictions/seed-{s}-{p}.parquet" for s in seeds for p in PARTS})
     if stray:
         raise SubmissionError(f"{MANIFEST} lists predictions of seeds not in {RESULT}: {stray}.")
+    if (root / "predictions").is_symlink():  # as for a linked file: the folder must hold what it submits
+        raise SubmissionError(f"{root / 'predictions'} is a link; a submission folder holds its predictions/ "
+                              "folder itself, not a link to one.")
     present = sorted(str(p.relative_to(root)) for p in (root / "predictions").rglob("*")) \
         if (root / "predictions").is_dir() else []
     unlisted = sorted(set(present) - {item["path"] for item in by_key.values()})
