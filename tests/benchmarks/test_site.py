@@ -71,7 +71,7 @@ def test_site_pages_escape_every_submitted_value(site: Path) -> None:
 def test_site_refuses_to_replace_a_foreign_folder(tmp_path: Path, site: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
-    with pytest.raises(InvalidArgumentError, match="not a neuropil site"):
+    with pytest.raises(InvalidArgumentError, match="was not written by neuropil leaderboard --html"):
         write_site(tmp_path / "mine", home=tmp_path / "home")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
     write_site(site, home=tmp_path / "home")  # its own site is replaced

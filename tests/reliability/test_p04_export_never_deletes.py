@@ -121,3 +121,21 @@ def test_a_kill_mid_write_leaves_the_old_export_and_the_next_export_works(home: 
     assert tree_digest(out) == before
     hf_export.export_hf(DATASET, out, home=home, overwrite=True)  # the orphaned staging folder does not block it
     assert tree_digest(out) == before
+
+
+def test_the_site_is_swapped_in_whole_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from neuropil.benchmarks.leaderboard import site
+
+    out = tmp_path / "site"
+    site.write_site(out, home=tmp_path / "home")
+    before = tree_digest(out)
+    assert (out / site.SITE_MARKER).is_file() and "index.html" in before
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")  # the task pages are written, the index is not
+
+    monkeypatch.setattr(site, "index_page", crash)
+    with pytest.raises(OSError, match="No space left"):
+        site.write_site(out, home=tmp_path / "home")
+    assert tree_digest(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []

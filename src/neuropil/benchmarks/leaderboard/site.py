@@ -14,15 +14,13 @@ import hashlib
 import html
 import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from neuropil import _store
 from neuropil._util import format_mean_std
 from neuropil.benchmarks.registry import list_tasks
 from neuropil.benchmarks.spec import TaskSpec
-from neuropil.errors import InvalidArgumentError
 
 SORT_SCRIPT = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -217,32 +215,21 @@ def index_page(tasks: list[tuple[TaskSpec, list[dict[str, Any]]]], datasets: lis
     return _page("neuropil leaderboards", body, root="")
 
 
+#: the file that marks a folder as a neuropil site (only such a folder is ever replaced)
+SITE_MARKER = ".neuropil-site"
+COMMAND = "neuropil leaderboard --html"
+
+
 def write_site(directory: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None) -> Path:
     """Write the site to ``directory`` atomically (built in a hidden sibling, then swapped in)."""
     from neuropil.benchmarks.leaderboard.store import ranked
     from neuropil.datasets import list_specs
 
-    target = Path(directory).expanduser().resolve()
-    if target.exists() and any(target.iterdir()) and not (target / ".neuropil-site").is_file():
-        raise InvalidArgumentError(f"{target} exists and is not a neuropil site; choose an empty or new folder.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    target = _store.replaceable_folder(directory, marker=SITE_MARKER, overwrite=True, command=COMMAND)
+    with _store.staged_folder(target, marker=SITE_MARKER, overwrite=True, command=COMMAND) as staging:
         (staging / "tasks").mkdir()
         tasks = [(task, ranked(task.id, home)) for task in list_tasks()]
         for task, rows in tasks:
             (staging / "tasks" / f"{task.id}.html").write_text(task_page(task, rows), encoding="utf-8")
         (staging / "index.html").write_text(index_page(tasks, list_specs()), encoding="utf-8")
-        (staging / ".neuropil-site").write_text("written by `neuropil leaderboard --html`; replaced on rewrite\n")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
