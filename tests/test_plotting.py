@@ -58,8 +58,8 @@ def test_plot_connectome_adjacency_by_class(real_home, tmp_path: Path) -> None:
     assert int(np.isfinite(np.ma.filled(chem, np.nan)).sum()) == len(pairs)
 
 
-def test_plot_activity_raster_has_neuron_labels(real_home, tmp_path: Path) -> None:
-    home = real_home("celegans-activity")
+def test_plot_activity_raster_has_neuron_labels(_pristine_homes, tmp_path: Path) -> None:
+    home = _pristine_homes("celegans-activity")  # not real_home: tests/test_cli.py checks that it lacks activity
     out = tmp_path / "raster.png"
     figure = neuropil.plot("celegans-activity", recording=0, out=out, home=home)
     _check_picture(figure, out, panels=1)
