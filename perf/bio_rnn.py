@@ -57,7 +57,7 @@ def main() -> None:
     def port_step(variant: str, method: str):
         parsed = model.parse_variant(variant)
         net = model.BioRNN.build(8, field.n, 4, inits.initial_recurrent(parsed, field, seed=0),
-                             generator=torch.Generator().manual_seed(0))
+                                 generator=torch.Generator().manual_seed(0))
         penalty = model.build_penalty(parsed, field, protocol="reference", method=method)
         optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
 

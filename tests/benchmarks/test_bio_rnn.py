@@ -242,7 +242,7 @@ def test_quick_training_on_a_small_synthetic_field_learns() -> None:
     field = sources.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
     sets = trials.trial_sets("t1", seed=0, train=512, valid=128, test=128)
     fit = model.train_variant("W*D*C*", sets, field, seed=0, protocol="corrected", epochs=4, batch=32, lr=3e-3,
-                          curve_every=4)
+                              curve_every=4)
     assert model.accuracy(fit.test_prob, sets["test"].y) > 0.45  # chance: 0.25 (each step is right in 2 of 8 mazes)
     assert 0 <= fit.updates_to_90 <= 4 * 16
     fit_ref = model.train_variant("W", sets, field, seed=0, protocol="reference", epochs=1, batch=128, curve_every=0)
