@@ -8,7 +8,6 @@ from typing import Any
 from neuropil.errors import InvalidArgumentError, unknown_value
 
 
-
 def comma_list(value: str) -> str:
     """A name or a comma list that names at least one thing (kept as given: pipelines split it)."""
     if not any(part.strip() for part in str(value).split(",")):
@@ -31,6 +30,8 @@ class Option:
     #: the value when the option is not given (None: the pipeline's or task's own default applies)
     default: Any = None
     metavar: str | None = None
+    #: "list" options: why an empty list is refused, after the value (``'' names no study (...)``)
+    empty: str = "names nothing (expected a name or a comma list)"
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -50,13 +51,29 @@ class Option:
         return {"help": self.help, "type": self.type,
                 "choices": list(self.choices) if self.choices is not None else None, "default": self.default}
 
+    def _argparse_type(self) -> Any:
+        """The converter of ``type``; a bad comma list is argparse's usage error (exit 2)."""
+        import argparse
+
+        convert = TYPES[self.type]
+        if self.type != "list":
+            return convert
+
+        def checked(value: str) -> str:
+            if not any(part.strip() for part in value.split(",")):
+                raise argparse.ArgumentTypeError(f"{value!r} {self.empty}")
+            return convert(value)
+
+        checked.__name__ = self.type
+        return checked
+
     def add_to(self, parser: Any, name: str) -> None:
         """Add ``--<name>`` to an argparse parser; its value lands in ``option_<name>``."""
         flag, dest = f"--{name.replace('_', '-')}", f"option_{name}"
         if self.type == "flag":
             parser.add_argument(flag, dest=dest, action="store_true", help=self.help)
             return
-        parser.add_argument(flag, dest=dest, default=self.default, type=_argparse_type(self.type), choices=self.choices,
+        parser.add_argument(flag, dest=dest, default=self.default, type=self._argparse_type(), choices=self.choices,
                             metavar=None if self.choices else (self.metavar or name.upper()), help=self.help)
 
 
@@ -65,21 +82,3 @@ def given(options: dict[str, Option], namespace: Any) -> dict[str, Any]:
     values = vars(namespace)
     return {name: values[f"option_{name}"] for name in options
             if values.get(f"option_{name}") is not None and values.get(f"option_{name}") is not False}
-
-
-def _argparse_type(kind: str) -> Any:
-    """The converter of ``kind`` with argparse's message on a bad value (a usage error, exit 2)."""
-    import argparse
-
-    convert = TYPES[kind]
-    if kind != "list":
-        return convert
-
-    def checked(value: str) -> str:
-        try:
-            return convert(value)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    checked.__name__ = kind
-    return checked

@@ -72,7 +72,8 @@ def test_an_empty_source_list_is_a_usage_error(home: Path, shared_data: Path, so
         cli.main(["ingest", DATASET, "--source", sources, "--raw-dir", str(shared_data), "--home", str(home)])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.strip().splitlines()[-1] == (f"neuropil ingest: error: argument --source: {sources!r} names no study "
+    assert err.strip().splitlines()[-1] == (f"neuropil ingest {DATASET}: error: argument --source: {sources!r} names "
+                                            "no study "
                                             "(expected a name, a comma list or 'all')")
     with pytest.raises(InvalidArgumentError, match="names no study"):
         ingest(DATASET, source=sources, raw_dir=shared_data, home=home)

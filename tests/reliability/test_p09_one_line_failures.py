@@ -261,7 +261,7 @@ def test_a_long_user_value_gives_a_capped_line(tmp_path: Path, capsys: pytest.Ca
 
 def test_an_unexpected_exception_is_one_line_naming_a_bug(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    import neuropil.cli as cli
+    import neuropil.cli.data as cli  # the data commands' module (the parser is built on each main())
 
     def broken(args):
         raise ZeroDivisionError("division by zero")

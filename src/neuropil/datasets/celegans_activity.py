@@ -133,7 +133,8 @@ SPEC = DatasetSpec(
     schema=SCHEMA,
     required=(),
     card="celegans-activity.md",
-    ingest_options={"source": Option(help="activity studies to ingest: a name, a comma list or 'all'", type="list"),
+    ingest_options={"source": Option(help="activity studies to ingest: a name, a comma list or 'all'", type="list",
+                                     empty="names no study (expected a name, a comma list or 'all')"),
                     "dt": Option(help="common time step in seconds (1/3)", type="float"),
                     "allow_unverified": Option(help="ingest sources that have no registered SHA-256 (their computed hashes are recorded)", type="flag")},
     details={"studies": {
