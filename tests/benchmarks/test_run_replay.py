@@ -48,7 +48,7 @@ def test_all_baselines_keep_the_connectome_and_verify_reruns_on_it(bench_home: P
             return original(config, **kwargs)
 
         entry = {**stored, "id": "regression19", "name": "gru on witvliet_8", "predictions_sha256": "0" * 64,
-                 "submitted": stored["created"]}
+                 "baseline": True, "submitted": stored["created"]}
         leaderboard.Store(TASK, home).append(entry)
         monkeypatch.setattr(runner, "execute", recording)
         report = leaderboard.verify("regression19", home=home)
