@@ -9,7 +9,7 @@ import pytest
 
 from neuropil.benchmarks.tasks.fisbe import instance as fisbe_instance
 from neuropil.benchmarks.tasks.fisbe.metrics import evaluate_instances, summarize
-from neuropil.pipelines.fisbe_volumes import gt_instances_from_array
+from neuropil.formats.fisbe_volumes import gt_instances_from_array
 
 
 def _synthetic_image() -> tuple[np.ndarray, np.ndarray]:

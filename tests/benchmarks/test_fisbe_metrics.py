@@ -141,7 +141,7 @@ def test_set_pools_counts_not_scores(split_pair, merge_pair, capsys, tmp_path: P
 
 
 def test_skeleton_of_a_line_is_the_line_and_of_a_tube_its_axis() -> None:
-    from neuropil.pipelines.fisbe_volumes import skeletonize_mask
+    from neuropil.formats.fisbe_volumes import skeletonize_mask
 
     line = np.zeros((5, 5, 20), bool)
     line[2, 2, 3:17] = True
@@ -160,7 +160,7 @@ def test_skeleton_of_a_line_is_the_line_and_of_a_tube_its_axis() -> None:
 def test_skeleton_in_bounding_box_equals_full_volume_skeleton() -> None:
     from skimage.morphology import skeletonize
 
-    from neuropil.pipelines.fisbe_volumes import skeleton_voxels
+    from neuropil.formats.fisbe_volumes import skeleton_voxels
 
     rng = np.random.default_rng(0)
     volume = np.zeros((30, 40, 50), bool)

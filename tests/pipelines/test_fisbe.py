@@ -96,7 +96,7 @@ def test_skeleton_graphs_as_pyg_and_networkx(fisbe_home: Path) -> None:
 
 def test_hand_made_skeleton_graph() -> None:
     from neuropil.pipelines.fisbe_skeleton import skeleton_graph
-    from neuropil.pipelines.fisbe_volumes import VOXEL_SIZE_UM, skeleton_voxels
+    from neuropil.formats.fisbe_volumes import VOXEL_SIZE_UM, skeleton_voxels
 
     shape = (5, 30, 30)
     tee = np.zeros(shape, bool)

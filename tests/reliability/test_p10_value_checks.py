@@ -182,7 +182,7 @@ def test_missing_label_chunk_is_refused_not_read_as_background(tmp_path: Path, c
     """An instance of 12 voxels across two chunks; with one chunk file gone zarr reads 6 of them."""
     import zarr
 
-    from neuropil.pipelines.fisbe_volumes import read_gt_instances
+    from neuropil.formats.fisbe_volumes import read_gt_instances
     from neuropil.testing.fisbe import label_lines, line_neurons, write_fisbe_zarr, write_prediction
 
     shape = (4, 8, 16)

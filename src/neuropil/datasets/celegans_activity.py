@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec, Option
+from neuropil.datasets._spec import DatasetSpec, Option
 
 _DAG_REPO = "https://raw.githubusercontent.com/flavell-lab/NSM_5HTR_analysis/47bc3704c13b389d58946e3e76df359c412b8716/data/"
 _ARCHIVE = "https://www.dropbox.com/scl/fi/vfygz1twi1jg62cfssc0w/opensource_data.zip"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec, Option
+from neuropil.datasets._spec import DatasetSpec, Option
 
 CECT = "cect==0.3.5"
 _CECT_URL = "https://raw.githubusercontent.com/openworm/ConnectomeToolbox/main/cect/data/"

@@ -16,7 +16,7 @@ is the SHA-256 of the sorted lines ``<relative path>  <sha256 of the file>\\n`` 
 from __future__ import annotations
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec, Option
+from neuropil.datasets._spec import DatasetSpec, Option
 
 ZENODO_RECORD = "10875063"
 _ZENODO = f"https://zenodo.org/records/{ZENODO_RECORD}/files/"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec, Option
+from neuropil.datasets._spec import DatasetSpec, Option
 
 #: nm per voxel along x, y, z (minnie65 and pinky100 CAVE tables)
 VOXEL_NM = (4.0, 4.0, 40.0)

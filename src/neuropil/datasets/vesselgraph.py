@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neuropil._fetch import RawFile
-from neuropil.datasets import DatasetSpec, Option
+from neuropil.datasets._spec import DatasetSpec, Option
 
 LICENSE = "CC BY-NC 4.0 (data); MIT (VesselGraph code)"
 _SAMPLE_URL = "https://raw.githubusercontent.com/jocpae/VesselGraph/a673cf03/sample_data/"

@@ -20,7 +20,7 @@ import pandas as pd
 from neuropil import _store
 from neuropil.datasets.celegans_activity import SPEC, STUDIES
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
-from neuropil.pipelines.celegans_names import CANONICAL_LABELS
+from neuropil.datasets.celegans_axis import CANONICAL_LABELS
 
 TABLES = ("recordings", "neurons", "skipped")
 SPLITS = ("train", "valid", "test")

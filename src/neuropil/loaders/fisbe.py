@@ -30,7 +30,7 @@ import pandas as pd
 from neuropil import _store
 from neuropil.datasets.fisbe import SPEC
 from neuropil.errors import InvalidArgumentError, unknown_value
-from neuropil.pipelines.fisbe_volumes import VOXEL_SIZE_UM
+from neuropil.formats.fisbe_volumes import VOXEL_SIZE_UM
 
 TABLES = ("instances", "images", "skeleton_nodes", "skeleton_edges")
 

@@ -43,7 +43,7 @@ def to_pandas(*, table: str = "neurons", pre_root_id: int | None = None,
     if table == "synapses" and pre_root_id is not None:
         import pyarrow.dataset as ds
 
-        from neuropil.pipelines.microns_minnie65 import bucket_of
+        from neuropil.formats.partitions import bucket_of
 
         path = store_path(MINNIE_SPEC.id, home)
         buckets = _store.load_manifest(path / _store.MANIFEST, MINNIE_SPEC.id)["synapse_partitioning"]["buckets"]

@@ -30,13 +30,12 @@ import pandas as pd
 from neuropil._fetch import sha256_of
 from neuropil._home import get_raw_dir
 from neuropil.errors import InvalidArgumentError, RawFormatError, SourceUnavailableError, UnverifiedSourceError
+from neuropil.formats.fisbe_split import COMPLETENESS, SPLITS, parse_split_list  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1.0.0"
 H5_CHUNKS = (1, 64, 64, 64)
-COMPLETENESS = ("completely", "partly")
-SPLITS = ("train", "val", "test")
 
 
 def parameters(*, allow_unverified: bool = False, spur_length_um: float = 2.0,
@@ -51,38 +50,6 @@ def parameters(*, allow_unverified: bool = False, spur_length_um: float = 2.0,
     names = [samples] if isinstance(samples, str) else list(samples or [])
     names = sorted({part.strip().removesuffix(".zarr") for name in names for part in name.split(",") if part.strip()})
     return {"allow_unverified": bool(allow_unverified), "spur_length_um": spur, "samples": names}
-
-
-def parse_split_list(path: str | os.PathLike[str]) -> dict[str, tuple[str, str]]:
-    """``sample_list_per_split.txt`` -> {sample: (completely | partly, train | val | test)}."""
-    result: dict[str, tuple[str, str]] = {}
-    completeness = split = None
-    if not Path(path).is_file():
-        raise SourceUnavailableError(f"Split list {path} does not exist or is not a file; expected FISBe's "
-                                     "sample_list_per_split.txt.")
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RawFormatError(f"Split list {path} is not UTF-8 text; expected FISBe's sample_list_per_split.txt.") from None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        lowered = line.lower()
-        if lowered.startswith("(") and "samples for" in lowered:
-            completeness = next((c for c in COMPLETENESS if c in lowered), None)
-            if completeness is None:
-                raise RawFormatError(f"{path}:{number}: section {line!r} names neither 'completely' nor 'partly'.")
-            split = None
-        elif lowered.rstrip(":") in SPLITS and line.endswith(":"):
-            split = lowered.rstrip(":")
-        elif completeness is None or split is None:
-            raise RawFormatError(f"{path}:{number}: sample {line!r} before any '(n) samples for ...' / 'split:' header.")
-        else:
-            if line in result:
-                raise RawFormatError(f"{path}:{number}: sample {line!r} listed twice.")
-            result[line] = (completeness, split)
-    return result
 
 
 def tree_digest(folder: Path) -> str:
@@ -148,7 +115,7 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
 
 def _check_folder(folder: Path) -> dict[str, Any]:
     """Open a folder's arrays and check their layout before anything is written."""
-    from neuropil.pipelines.fisbe_volumes import GT_KEY, RAW_KEY, open_zarr_group, require_all_chunks, zarr_array
+    from neuropil.formats.fisbe_volumes import GT_KEY, RAW_KEY, open_zarr_group, require_all_chunks, zarr_array
 
     gt = zarr_array(folder, GT_KEY)
     require_all_chunks(gt, f"{folder}/{GT_KEY}")
@@ -173,7 +140,7 @@ def _check_folder(folder: Path) -> dict[str, Any]:
 def _copy_writer(arrays: dict[str, Any], dim_neurons: list[int]) -> Any:
     def writer(path: Path) -> None:
         from neuropil.pipelines._hdf5 import open_for_blocks
-        from neuropil.pipelines.fisbe_volumes import read_block
+        from neuropil.formats.fisbe_volumes import read_block
 
         path.parent.mkdir(parents=True, exist_ok=True)
         with open_for_blocks(path, track_order=True) as handle:  # a full disk raises, never crashes
@@ -195,7 +162,7 @@ def _copy_writer(arrays: dict[str, Any], dim_neurons: list[int]) -> Any:
 def _instance_rows(stem: str, split: str | None, labelling: str | None, folder: Path, dim_neurons: list[int],
                    spur_length_um: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     from neuropil.pipelines.fisbe_skeleton import skeleton_graph
-    from neuropil.pipelines.fisbe_volumes import bounding_box, read_gt_instances, skeleton_voxels
+    from neuropil.formats.fisbe_volumes import bounding_box, read_gt_instances, skeleton_voxels
 
     gt = read_gt_instances(folder)
     all_flat, all_label = gt.index()

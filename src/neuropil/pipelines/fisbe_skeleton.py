@@ -24,7 +24,7 @@ from itertools import product
 
 import numpy as np
 
-from neuropil.pipelines.fisbe_volumes import VOXEL_SIZE_UM
+from neuropil.formats.fisbe_volumes import VOXEL_SIZE_UM
 
 SPUR_LENGTH_UM = 2.0
 RADIUS_WINDOW = 10
@@ -97,7 +97,7 @@ def skeleton_graph(skeleton: np.ndarray, voxels: np.ndarray, shape: tuple[int, i
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from neuropil.pipelines.fisbe_volumes import dense_crop
+    from neuropil.formats.fisbe_volumes import dense_crop
 
     if skeleton.size == 0:
         empty = np.empty((0, 3))

@@ -50,6 +50,7 @@ import pandas as pd
 
 from neuropil._fetch import sha256_of
 from neuropil.errors import InvalidArgumentError, InvalidValueError, RawFormatError, SourceUnavailableError, unknown_value
+from neuropil.formats.partitions import bucket_of
 from neuropil.pipelines.microns_minnie65_tables import (  # noqa: F401 (_batches: perf/microns_ingest.py)
     _batches, _read_small, count_rows, find_tables, repeated_ids, synapse_files)
 
@@ -58,7 +59,6 @@ logger = logging.getLogger(__name__)
 PIPELINE_VERSION = "1.1.0"
 ENGINES = ("pyarrow", "dask")
 ROW_GROUP_ROWS = 65_536
-_HASH = np.uint64(0x9E3779B97F4A7C15)
 
 
 def parameters(*, tables: str | os.PathLike[str] | None = None, materialization: int | None = None,
@@ -190,12 +190,6 @@ def root_to_nucleus(neurons: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------------------- synapses
-
-def bucket_of(pre_root: np.ndarray, buckets: int) -> np.ndarray:
-    """The part a presynaptic root's synapses live in (a loader computes it to read one part only)."""
-    mixed = pre_root.astype(np.uint64) * _HASH
-    return ((mixed >> np.uint64(33)) % np.uint64(buckets)).astype(np.int64)
-
 
 def spill(files: list[Path], spill_dir: Path, buckets: int, batch_rows: int, tag: str = "") -> int:
     """Pass 1: split every batch by bucket into Arrow IPC files ``b<bucket><tag>.arrow``; returns rows."""
