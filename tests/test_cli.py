@@ -158,12 +158,3 @@ def test_unknown_registry_id_is_one_typed_line(argv: list[str], message: str,
     import re
 
     assert re.search(message, err), err
-
-
-def test_every_dataset_has_a_pipeline_and_a_loader() -> None:
-    """The three id tables stay in step: a dataset the CLI offers can be ingested and loaded."""
-    from neuropil.datasets import dataset_ids
-    from neuropil.loaders import LOADERS
-    from neuropil.pipelines import PIPELINES
-
-    assert set(dataset_ids()) == set(PIPELINES) == set(LOADERS)

@@ -35,6 +35,24 @@ class DatasetSpec:
     details: dict[str, Any] = field(default_factory=dict)
     #: ingest parameters a user may set: ``--<name>`` flags of ``neuropil ingest <id>`` (passed as keywords)
     ingest_options: dict[str, Option] = field(default_factory=dict)
+    #: where the rest of the dataset lives, found from the id unless named here: the pipeline module
+    #: (``neuropil.pipelines.<id with _>``), the loader module (``neuropil.loaders.<id with _>``) and the
+    #: fixture writer (``neuropil.testing.fixtures:write_<id with _>``, ``"module:function"``)
+    pipeline: str = ""
+    loader: str = ""
+    fixtures: str = ""
+
+    @property
+    def module_stem(self) -> str:
+        return self.id.replace("-", "_")
+
+    @property
+    def pipeline_module(self) -> str:
+        return self.pipeline or f"neuropil.pipelines.{self.module_stem}"
+
+    @property
+    def loader_module(self) -> str:
+        return self.loader or f"neuropil.loaders.{self.module_stem}"
 
     def raw_file(self, name: str) -> RawFile:
         for raw in self.raw_files:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from types import ModuleType
 from typing import Any
 
 from neuropil import _store
@@ -16,15 +17,11 @@ from neuropil.datasets import get_spec
 from neuropil.errors import InvalidArgumentError, unknown_value
 
 FORMATS = ("pyg", "hf", "pandas", "networkx", "torch")
-LOADERS = {
-    "celegans-connectomes": "neuropil.loaders.celegans_connectomes",
-    "celegans-activity": "neuropil.loaders.celegans_activity",
-    "fisbe": "neuropil.loaders.fisbe",
-    "vesselgraph": "neuropil.loaders.vesselgraph",
-    "microns-fields": "neuropil.loaders.microns_fields",
-    "microns-pinky100": "neuropil.loaders.microns_pinky100",
-    "microns-minnie65": "neuropil.loaders.microns_minnie65",
-}
+
+
+def loader_module(dataset_id: str) -> ModuleType:
+    """The loader module of a registered dataset (named by its spec)."""
+    return importlib.import_module(get_spec(dataset_id).loader_module)
 
 
 def load(dataset_id: str, *, format: str = "pyg", home: str | os.PathLike[str] | None = None, **config: Any) -> Any:  # noqa: A002
@@ -32,10 +29,10 @@ def load(dataset_id: str, *, format: str = "pyg", home: str | os.PathLike[str] |
 
     ``config`` selects within the dataset, e.g. ``connectome="cook_2019"``; see ``neuropil info <id>``.
     """
-    get_spec(dataset_id)
+    spec = get_spec(dataset_id)
     if format not in FORMATS:
         raise InvalidArgumentError(unknown_value(format, "format", FORMATS))
-    module = importlib.import_module(LOADERS[dataset_id])
+    module = loader_module(spec.id)
     loader = getattr(module, f"to_{format}", None)
     if loader is None:
         offered = [f for f in FORMATS if hasattr(module, f"to_{f}")]

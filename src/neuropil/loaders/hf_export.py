@@ -31,11 +31,9 @@ def _yaml_string(text: str) -> str:
 
 
 def _loader(dataset_id: str) -> Any:
-    import importlib
+    from neuropil.loaders import loader_module
 
-    from neuropil.loaders import LOADERS
-
-    return importlib.import_module(LOADERS[dataset_id])
+    return loader_module(dataset_id)
 
 
 def config_name(output: str) -> str:

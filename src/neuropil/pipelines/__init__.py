@@ -37,18 +37,6 @@ from neuropil.errors import (InvalidArgumentError, PartialIngestError, PublishRe
 
 logger = logging.getLogger(__name__)
 
-#: dataset id -> pipeline module
-PIPELINES = {
-    "celegans-connectomes": "neuropil.pipelines.celegans_connectomes",
-    "celegans-activity": "neuropil.pipelines.celegans_activity",
-    "fisbe": "neuropil.pipelines.fisbe",
-    "vesselgraph": "neuropil.pipelines.vesselgraph",
-    "microns-fields": "neuropil.pipelines.microns_fields",
-    "microns-pinky100": "neuropil.pipelines.microns_pinky100",
-    "microns-minnie65": "neuropil.pipelines.microns_minnie65",
-}
-
-
 @dataclass(frozen=True)
 class IngestResult:
     dataset_id: str
@@ -59,8 +47,8 @@ class IngestResult:
 
 
 def pipeline_module(dataset_id: str) -> ModuleType:
-    get_spec(dataset_id)  # one error format for unknown ids
-    return importlib.import_module(PIPELINES[dataset_id])
+    """The pipeline module of a registered dataset (named by its spec; an unknown id is one error line)."""
+    return importlib.import_module(get_spec(dataset_id).pipeline_module)
 
 
 def ingest(
