@@ -5,8 +5,13 @@ a driver that calls ``neuropil.benchmarks.tasks.bio_rnn.fit_predict`` + ``evalua
 variant, seed), which is what ``neuropil bench run microns-bio-rnn-tN --model V --protocol P --seeds 20`` does seed by
 seed; running them one JSON each lets two processes share the work and resume.
 
+    python docs/results/bio_rnn_tables.py run RUN_DIR --protocol P --tasks t1,t2 --variants 'I,diag(W*)' \
+        --seeds 0-19 [--home HOME] [--held-out timing]        # one JSON per run; existing ones are skipped
+    python docs/results/bio_rnn_tables.py run RUN_DIR --variants 'W*D*C,W*D*C*,W*DC*' --lambda 1e-3  # D/C, active penalty
+    python docs/results/bio_rnn_tables.py tune --tasks t1 --variants 'W*D*C' --seeds 100-104 [--home HOME]
+        # lambda on validation loss -> microns-bio-rnn-lambda-loss.json
     python docs/results/bio_rnn_tables.py collect RUN_DIR [--weights W_DIR]   # -> microns-bio-rnn-runs.json
-    python docs/results/bio_rnn_tables.py tables                               # markdown for the README
+    python docs/results/bio_rnn_tables.py tables    # markdown -> stdout and microns-bio-rnn-tables.md
     python docs/results/bio_rnn_tables.py plots
 
 ``collect`` rebuilds the file from RUN_DIR (graph metrics already computed are kept) and adds the graph metrics of the trained |U| (top 10 %, 20 nulls) from the saved weight
@@ -28,10 +33,73 @@ HERE = Path(__file__).resolve().parent
 RUNS = HERE / "microns-bio-rnn-runs.json"
 TASKS = ("t1", "t2", "t3")
 GRAPH = ("modularity", "small_worldness", "assortativity", "weight_entropy")
+LAMBDAS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 
 
 def _key(row: dict) -> tuple:
-    return row["protocol"], row["task"], row["variant"], int(row["seed"])
+    return row["protocol"], _task(row), _label(row), int(row["seed"])
+
+
+def _seeds(text: str) -> list[int]:
+    """``0-19`` or ``0,3,5``."""
+    if "-" in text:
+        first, last = text.split("-")
+        return list(range(int(first), int(last) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def run(run_dir: str, *, protocol: str, tasks: list[str], variants: list[str], seeds: list[int], home: str | None,
+        held_out: str | None = None, strength: float | None = None) -> None:
+    """Each (task, seed, variant) in that order (seed-major, so a stopped driver leaves whole seeds):
+    ``fit_predict`` + ``evaluate`` on one thread, one JSON each, atomically; existing JSONs are skipped."""
+    import time
+
+    from neuropil.benchmarks.tasks import bio_rnn
+
+    os.makedirs(run_dir, exist_ok=True)
+    for task in tasks:
+        config = {"task": task, "protocol": protocol, "threads": 1, "graph_metrics": False,
+                  **({"held_out": held_out} if held_out else {}), **({"lambda": strength} if strength is not None else {})}
+        sets, split = bio_rnn.load_sets(home=home, config=config)
+        for seed in seeds:
+            for variant in variants:
+                label = "".join(c if c.isalnum() else "_" for c in variant)
+                forced = f"-lambda{strength:g}" if strength is not None else ""
+                path = Path(run_dir) / f"{protocol}-{task}{'-' + held_out if held_out else ''}-{label}{forced}-seed{seed}.json"
+                if path.is_file():
+                    continue
+                started = time.perf_counter()
+                predictions, info = bio_rnn.fit_predict(variant, sets, seed=seed, quick=False, home=home, config=config)
+                row = {"protocol": protocol, "task": task, "variant": variant, "seed": seed, "split": split,
+                       "info": info, "wall_s": time.perf_counter() - started,
+                       **{part: bio_rnn.evaluate(bio_rnn.eval_input(sets[part], predictions[part]))
+                          for part in ("valid", "test")}}
+                if held_out:
+                    row["held_out"] = held_out
+                if strength is not None:
+                    row["lambda_override"] = strength
+                path.with_suffix(".part").write_text(json.dumps(row, indent=0, sort_keys=True))
+                os.replace(path.with_suffix(".part"), path)
+                print(f"{path.name}: accuracy {row['test']['accuracy']:.3f}, {row['wall_s']:.0f} s", flush=True)
+
+
+def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str | None) -> None:
+    """``analysis.tune_lambda`` on validation loss per (task, variant), merged into
+    ``microns-bio-rnn-lambda-loss.json`` (a pair already there is skipped)."""
+    from neuropil.benchmarks.tasks.bio_rnn import analysis
+    from neuropil.benchmarks.tasks.bio_rnn.sources import load_source
+
+    path = HERE / "microns-bio-rnn-lambda-loss.json"
+    table = json.loads(path.read_text()) if path.is_file() else []
+    field = load_source("6_6_2", home=home)
+    for task in tasks:
+        for variant in variants:
+            if any((row["task"], row["variant"]) == (task, variant) for row in table):
+                continue
+            table.append(analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home))
+            path.with_suffix(".json.part").write_text(json.dumps(table, indent=1, sort_keys=True))
+            os.replace(path.with_suffix(".json.part"), path)
+            print(f"{task} {variant}: best lambda {table[-1]['best']:g}", flush=True)
 
 
 def collect(run_dir: str, weights: str | None) -> None:
@@ -67,66 +135,172 @@ def graph_metrics_cached(matrix: str, seed: int) -> dict:
     return metrics
 
 
-def _cell(values: list[float], digits: int = 3) -> str:
+def _label(row: dict) -> str:
+    """The variant, with the lambda when a run forced one (``run --lambda``: D/C at an active penalty)."""
+    forced = row.get("lambda_override")
+    return row["variant"] + (f" (λ {forced:g})" if forced is not None else "")
+
+
+def _task(row: dict) -> str:
+    return row["task"] + (f"-{row['held_out']}" if row.get("held_out") else "")
+
+
+def _cell(values: list[float], digits: int = 3, *, interval: bool = False) -> str:
+    from neuropil.benchmarks.tasks.bio_rnn import analysis
+
     v = np.array([x for x in values if x is not None and np.isfinite(x)], float)
     if v.size == 0:
         return "-"
-    return f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}" if v.size > 1 else f"{v.mean():.{digits}f}"
+    if v.size == 1:
+        return f"{v.mean():.{digits}f}"
+    text = f"{v.mean():.{digits}f} ± {v.std(ddof=1):.{digits}f}"
+    if interval:
+        low, high = analysis.bootstrap_interval(v)
+        text += f" [{low:.{digits - 1}f}, {high:.{digits - 1}f}]"
+    return text
+
+
+#: a run "solved" its task at or above this training / test accuracy (outcomes are bimodal: T1 0.61-0.66
+#: or >= 0.85, T2 0.51 or 1.0, T3 <= 0.55 or 0.78-0.90 on the stored runs)
+SOLVED = {"t1": 0.8, "t2": 0.75, "t3": 0.7}
+#: the corrected table's comparisons (a, b): the issue's controls, the IRNN-style starts, D / C
+COMPARISONS = (("W*D*C", "W!D*C"), ("W*D*C", "W^D*C"), ("W*D*C", "W%D*C"), ("W*D*C", "W~D*C"),
+               ("W!D*C", "W~D*C"), ("W*D*C", "W"), ("I", "W"), ("diag(W*)", "W"), ("W*D*C", "I"),
+               ("W*D*C", "diag(W*)"), ("W*D*C", "W*D*C*"), ("W*D*C", "W*DC*"))
+#: learning-speed equivalence margin (updates): the learning curve is sampled every 10 updates
+SPEED_MARGIN = 10.0
+
+
+def _inputs_line() -> str:
+    """Distinct noise-free inputs per task's training set and the share of test trials whose input
+    occurs in training (T3's inputs carry sampled evidence noise)."""
+    from neuropil.benchmarks.tasks.bio_rnn.trials import trial_sets
+
+    parts = []
+    for t in TASKS:
+        sets = trial_sets(t, seed=0)
+        train = {x.tobytes() for x in sets["train"].x}
+        seen = np.mean([x.tobytes() in train for x in sets["test"].x])
+        parts.append(f"{t.upper()}: {len(train)} distinct training inputs, {seen:.0%} of test trials' inputs occur in "
+                     "training")
+    return "Held-out trials (data seed 0): " + "; ".join(parts) + "."
+
+
+def _paired_markdown(title: str, rows: list[dict], digits: int) -> list[str]:
+    out = [f"\n{title}", "| task | a | b | n pairs | mean a | mean b | median a - b | p | p Holm | p TOST | "
+                         "p TOST Holm | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['a'][0]} | {r['a'][1]} | {r['b'][1]} | {r['n']} | {r['mean_a']:.{digits}f} | "
+                   f"{r['mean_b']:.{digits}f} | {r['median_difference']:+.{digits}f} | {r['p']:.2g} | "
+                   f"{r['p_holm']:.2g} | {r['p_tost']:.2g} | {r['p_tost_holm']:.2g} | {r['verdict']} |")
+    return out
+
+
+def _published_lines(groups: dict) -> list[str]:
+    """Reference cells against the published 20-run means: difference, failed seeds, and how many
+    failed seeds of 20 the published mean implies at this cell's solved / failed levels."""
+    from scipy.stats import binomtest
+
+    from neuropil.benchmarks.tasks import bio_rnn
+
+    out = ["\nreference vs published (final-epoch training accuracy): ours (n) | published | difference | "
+           "failed seeds ours | failed seeds of 20 the published mean implies",
+           "| variant | task | ours (n) | published | difference | failed (ours) | failed implied |",
+           "|---|---|---|---|---|---|---|"]
+    differences = []
+    for v, published in bio_rnn.PUBLISHED.items():
+        for i, t in enumerate(TASKS):
+            values = np.array([r["test"]["train_accuracy"] for r in groups.get(("reference", t, v), [])])
+            if values.size == 0:
+                continue
+            solved = values >= SOLVED[t]
+            difference = values.mean() - published[i]
+            differences.append(difference)
+            implied = "-"
+            if solved.any() and (~solved).any():
+                high, low = values[solved].mean(), values[~solved].mean()
+                implied = f"{20 * (high - published[i]) / (high - low):.1f}"
+            out.append(f"| {v} | {t.upper()} | {values.mean():.3f} ({values.size}) | {published[i]:.3f} | "
+                       f"{difference:+.3f} | {int((~solved).sum())} of {values.size} | {implied} |")
+    below = int(sum(d < 0 for d in differences))
+    sign = binomtest(below, len(differences), 0.5).pvalue if differences else float("nan")
+    out.append(f"\n{below} of {len(differences)} cells below the published mean; median difference "
+               f"{np.median(differences):+.3f}; sign test p = {sign:.2g} (it treats the cells as independent; they "
+               "share initialisation seeds, and seeds 14 and 16 fail across variants)")
+    return out
+
+
+def _lambda_lines() -> list[str]:
+    path = HERE / "microns-bio-rnn-lambda-loss.json"
+    if not path.is_file():
+        return []
+    out = ["\ncorrected: validation loss (cross-entropy, mean ± std over the tuning seeds) per lambda; "
+           "[validation accuracy]", "| task | variant | seeds | " + " | ".join(f"λ {k:g}" for k in LAMBDAS) + " | best |",
+           "|---|---|---|" + "---|" * len(LAMBDAS) + "---|"]
+    for row in json.loads(path.read_text()):
+        cells = []
+        for k in LAMBDAS:
+            key = next((key for key in row["valid_loss"] if float(key) == k), None)
+            cells.append("-" if key is None else f"{row['valid_loss'][key]:.3f} ± {row['valid_loss_std'][key]:.3f} "
+                                                 f"[{row['valid_accuracy'][key]:.3f}]")
+        out.append(f"| {row['task'].upper()} | {row['variant']} | {len(row['seeds'])} | " + " | ".join(cells) +
+                   f" | {row['best']:g} |")
+    return out
 
 
 def tables() -> None:
-    from neuropil.benchmarks.tasks import bio_rnn
+    """Print the tables and write them to ``microns-bio-rnn-tables.md`` (atomically)."""
     from neuropil.benchmarks.tasks.bio_rnn import analysis
 
     rows = json.loads(RUNS.read_text())
     groups = collections.defaultdict(list)
     for r in rows:
-        groups[(r["protocol"], r["variant"], r["task"])].append(r)
+        groups[(r["protocol"], _task(r), _label(r))].append(r)
+    out = [_inputs_line()]
     for protocol, metrics in (("reference", ("train_accuracy", "accuracy")),
                               ("corrected", ("accuracy", "updates_to_90", "train_accuracy"))):
-        variants = sorted({k[1] for k in groups if k[0] == protocol})
-        if not variants:
-            continue
+        variants = sorted({k[2] for k in groups if k[0] == protocol})
+        tasks = [t for t in TASKS + ("t1-timing",) if any(k[0] == protocol and k[1] == t for k in groups)]
         for metric in metrics:
-            print(f"\n{protocol}: {metric}, mean ± std (n seeds)" + (", [published]" if protocol == "reference" else ""))
-            print("| variant | T1 | T2 | T3 |\n|---|---|---|---|")
+            out.append(f"\n{protocol}: {metric}, mean ± std [bootstrap 95 % interval of the mean] (n seeds)")
+            out += ["| variant | " + " | ".join(t.upper() for t in tasks) + " |", "|---|" + "---|" * len(tasks)]
             for v in variants:
-                cells = []
-                for i, t in enumerate(TASKS):
-                    g = groups.get((protocol, v, t), [])
-                    cell = f"{_cell([r['test'].get(metric) for r in g])} ({len(g)})" if g else "-"
-                    if protocol == "reference" and metric == "train_accuracy" and v in bio_rnn.PUBLISHED and g:
-                        mean = np.mean([r["test"][metric] for r in g])
-                        cell += f" [{bio_rnn.PUBLISHED[v][i]}; {mean - bio_rnn.PUBLISHED[v][i]:+.3f}]"
-                    cells.append(cell)
-                print(f"| {v} | " + " | ".join(cells) + " |")
-        graph_rows = [(v, t) for v in variants for t in TASKS
-                      if any(GRAPH[0] in r["test"] for r in groups.get((protocol, v, t), []))]
+                cells = [f"{_cell([r['test'].get(metric) for r in g], interval=True)} ({len(g)})"
+                         if (g := groups.get((protocol, t, v))) else "-" for t in tasks]
+                out.append(f"| {v} | " + " | ".join(cells) + " |")
+        if protocol == "reference":
+            out += _published_lines(groups)
+        graph_rows = [v for v in variants if any(GRAPH[0] in r["test"] for t in TASKS for r in groups.get((protocol, t, v), []))]
         if graph_rows:
-            print(f"\n{protocol}: trained |U| graph metrics (T1 / T2 / T3 means)")
-            print("| variant | " + " | ".join(GRAPH) + " |\n|---|" + "---|" * len(GRAPH))
-            for v in variants:
-                cells = [" / ".join(_cell([r["test"].get(m) for r in groups.get((protocol, v, t), [])], 2).split(" ±")[0]
+            out += [f"\n{protocol}: trained |U| graph metrics (T1 / T2 / T3 means)",
+                    "| variant | " + " | ".join(GRAPH) + " |", "|---|" + "---|" * len(GRAPH)]
+            for v in graph_rows:
+                cells = [" / ".join(_cell([r["test"].get(m) for r in groups.get((protocol, t, v), [])], 2).split(" ±")[0]
                                     for t in TASKS) for m in GRAPH]
-                print(f"| {v} | " + " | ".join(cells) + " |")
+                out.append(f"| {v} | " + " | ".join(cells) + " |")
         walls = [r["wall_s"] for r in rows if r["protocol"] == protocol]
-        print(f"\n{protocol}: {len(walls)} runs, wall per run median {np.median(walls):.0f} s, "
-              f"total {sum(walls) / 3600:.1f} h")
-    # the rank tests of the issue (W*, W! and the matched positive random W~) plus W* of another field
-    # (W^), W*'s diagonal with shuffled off-diagonal (W%) and the orthogonal W, on held-out accuracy and
-    # on learning speed
-    for metric in ("accuracy", "updates_to_90"):
-        print(f"\ncorrected: Mann-Whitney on {metric} (two-sided{', runs that learned' if metric != 'accuracy' else ''})\n| task | a | b | n | median a | median b | p |"
-              "\n|---|---|---|---|---|---|---|")
-        for t in TASKS:
-            # learning speed only among runs that learned (held-out accuracy at least chance + 0.1): a run
-            # that stays at chance reaches "90 % of its final accuracy" at once
-            floor = (0.25 if t == "t1" else 0.5) + 0.1 if metric == "updates_to_90" else -1.0
-            scores = {v: [r["test"][metric] for r in groups.get(("corrected", v, t), []) if r["test"]["accuracy"] >= floor]
-                      for v in ("W*D*C", "W!D*C", "W~D*C", "W^D*C", "W%D*C", "W")}
-            for test in analysis.rank_tests({v: s for v, s in scores.items() if len(s) > 1}):
-                print(f"| {t} | {test['a']} | {test['b']} | {test['n_a']} / {test['n_b']} | {test['median_a']:.3f} | "
-                      f"{test['median_b']:.3f} | {test['p']:.2g} |")
+        out.append(f"\n{protocol}: {len(walls)} runs, wall per run median {np.median(walls):.0f} s, "
+                   f"total {sum(walls) / 3600:.1f} h")
+    corrected_tasks = [t for t in TASKS + ("t1-timing",) if any(k[0] == "corrected" and k[1] == t for k in groups)]
+    accuracy = {(t, v): {int(r["seed"]): r["test"]["accuracy"] for r in g}
+                for (p, t, v), g in groups.items() if p == "corrected"}
+    comparisons = [((t, a), (t, b)) for t in corrected_tasks for a, b in COMPARISONS]
+    out += _paired_markdown(f"corrected: held-out accuracy, paired by seed (Wilcoxon signed-rank, two-sided; Holm "
+                            f"across this table; TOST equivalence margin ±{analysis.EQUIVALENCE_MARGIN})",
+                            analysis.paired_table(accuracy, comparisons), 3)
+    # learning speed only where both runs of a seed learned: a run at chance "reaches" 90 % of it at once
+    speed = {(t, v): {int(r["seed"]): r["test"]["updates_to_90"] for r in g
+                      if r["test"]["accuracy"] >= SOLVED[t.split("-")[0]]}
+             for (p, t, v), g in groups.items() if p == "corrected"}
+    out += _paired_markdown(f"corrected: updates to 90 %, seeds where both runs solved the task (Holm across this "
+                            f"table; TOST margin ±{SPEED_MARGIN:g} updates)",
+                            analysis.paired_table(speed, comparisons, margin=SPEED_MARGIN), 0)
+    out += _lambda_lines()
+    text = "\n".join(out) + "\n"
+    print(text)
+    target = HERE / "microns-bio-rnn-tables.md"
+    target.with_suffix(".md.part").write_text("<!-- written by: python docs/results/bio_rnn_tables.py tables -->\n" + text)
+    os.replace(target.with_suffix(".md.part"), target)
 
 
 def plots() -> None:
@@ -164,11 +338,23 @@ def plots() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("collect", "tables", "plots"))
+    parser.add_argument("what", choices=("run", "tune", "collect", "tables", "plots"))
     parser.add_argument("run_dir", nargs="?")
     parser.add_argument("--weights", default=None)
+    parser.add_argument("--protocol", default="corrected", choices=("reference", "corrected"))
+    parser.add_argument("--tasks", default="t1,t2,t3")
+    parser.add_argument("--variants", default="I,diag(W*)")
+    parser.add_argument("--seeds", default="0-19")
+    parser.add_argument("--home", default=None)
+    parser.add_argument("--held-out", default=None, choices=("timing",))
+    parser.add_argument("--lambda", dest="strength", type=float, default=None)
     args = parser.parse_args()
-    if args.what == "collect":
+    if args.what == "run":
+        run(args.run_dir, protocol=args.protocol, tasks=args.tasks.split(","), variants=args.variants.split(","),
+            seeds=_seeds(args.seeds), home=args.home, held_out=args.held_out, strength=args.strength)
+    elif args.what == "tune":
+        tune(tasks=args.tasks.split(","), variants=args.variants.split(","), seeds=_seeds(args.seeds), home=args.home)
+    elif args.what == "collect":
         collect(args.run_dir, args.weights)
     elif args.what == "tables":
         tables()

@@ -12,6 +12,11 @@ task       trial (steps)                                   inputs  classes    T 
 ``t3``     fixation 1 -> stimulus 30 -> delay 10 (PDM)     3       2          41       5120/2560/2560
 =========  ==============================================  ======  =========  =======  ===========
 
+T1 and T2 are not held out in the usual sense: their trials have 8 and 2 distinct noise-free inputs, and
+every test input occurs in training (the 0.05 input noise is added to training batches only); T3's
+evidence is sampled per trial. ``--held-out timing`` (T1) tests on goal / delay durations never seen in
+training (:data:`.trials.T1_GOAL_STEPS`).
+
 Model: ``h_t = relu(x_t K + h_{t-1} U + b)`` with N units (N = the field's coregistered neurons, 312 on
 6_6_2), Gaussian input noise 0.05 while training, a linear readout + softmax of the last state; Adam
 (lr 1e-3), batch 128, 10 epochs over 5,120 training trials. ``U[i, j]`` is the weight from unit i to
@@ -57,7 +62,7 @@ from neuropil.benchmarks.spec import Option, TaskSpec
 from neuropil.benchmarks.tasks.bio_rnn.model import EXTRA_VARIANTS, VARIANTS
 from neuropil.benchmarks.tasks.bio_rnn.task import (BASELINES, EXPECTED_INPUT_FORMAT, PUBLISHED, dataset_for,
                                                     eval_input, evaluate, fit_predict, load_sets, parameter_count)
-from neuropil.benchmarks.tasks.bio_rnn.trials import TIMINGS
+from neuropil.benchmarks.tasks.bio_rnn.trials import HELD_OUT, TIMINGS
 
 __all__ = ["SPECS", "BASELINES", "EXPECTED_INPUT_FORMAT", "EXTRA_VARIANTS", "PUBLISHED", "TIMINGS", "VARIANTS", "dataset_for",
            "eval_input", "evaluate", "fit_predict", "load_sets", "parameter_count"]
@@ -71,6 +76,9 @@ def _bio_rnn_tasks() -> tuple[TaskSpec, ...]:
         "field": Option(help="source of W*, D* and C*: a microns-fields field (6_6_2) or celegans:<connectome> "
                              "(structure only: W, WD, WDC, WDC*)"),
     }
+    held_out = {"held_out": Option(help="test on trials never seen in training: 'timing' = goal / delay durations "
+                                         "held out (train 10/14/18/22/26 goal steps, test 12/16/20/24)",
+                                    choices=HELD_OUT)}
     return tuple(TaskSpec(
         id=f"microns-bio-rnn-{task}",
         version="1.0.0",
@@ -87,7 +95,7 @@ def _bio_rnn_tasks() -> tuple[TaskSpec, ...]:
         module="neuropil.benchmarks.tasks.bio_rnn",
         baselines=VARIANTS + EXTRA_VARIANTS,
         default_config={"task": task, "protocol": "corrected"},
-        options=options,
+        options={**options, **(held_out if task == "t1" else {})},
         citation=("Shakiba M, Rokni R, Mohammadi M, Dehghani N (2026) Harnessing cortical geometry, wiring, and "
                   "function as inductive biases for recurrent neural networks. arXiv:2606.14975"),
         min_seeds=20,

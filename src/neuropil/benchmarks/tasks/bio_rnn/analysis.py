@@ -1,8 +1,9 @@
-"""Analysis of trained networks: graph metrics of U, lambda tuning on validation, rank tests
-between variants."""
+"""Analysis of trained networks: graph metrics of U, lambda tuning on validation, paired tests
+between variants (Wilcoxon signed-rank, Holm, TOST equivalence)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from neuropil.benchmarks.tasks.bio_rnn.model import accuracy, train_variant
 from neuropil.benchmarks.tasks.bio_rnn.sources import Field
 from neuropil.benchmarks.tasks.bio_rnn.trials import trial_sets
+from neuropil.errors import InvalidArgumentError
 
 LAMBDA_GRID = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 
@@ -62,37 +64,131 @@ def graph_metrics(recurrent: np.ndarray, *, seed: int = 0, nulls: int = 20, top:
             "weight_entropy": float(entropy(probability / probability.sum(), base=2))}
 
 
+def validation_loss(prob: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cross-entropy (nats) of predicted class probabilities; probabilities floored at 1e-12."""
+    picked = np.asarray(prob, dtype=np.float64)[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.maximum(picked, 1e-12))))
+
+
 def tune_lambda(variant: str, task: str, source: Field, *, grid: tuple[float, ...] = LAMBDA_GRID,
-                seeds: tuple[int, ...] = (100, 101), data_seed: int = 0, epochs: int = 10,
-                home: Any = None) -> dict[str, Any]:
-    """Corrected protocol: mean validation accuracy per lambda over ``seeds`` (distinct from the
-    evaluation seeds 0..19); returns the table and the best lambda (ties -> the smaller)."""
+                seeds: tuple[int, ...] = (100, 101, 102, 103, 104), data_seed: int = 0, epochs: int = 10,
+                criterion: str = "loss", home: Any = None) -> dict[str, Any]:
+    """Corrected protocol: validation loss (cross-entropy, the penalty not included) and accuracy per
+    lambda and tuning seed (``seeds`` distinct from the evaluation seeds 0..19); ``best`` minimises the
+    mean loss (``criterion="loss"``: graded where accuracy is all-or-nothing) or maximises the mean
+    accuracy (``"accuracy"``, the first tuning's criterion: ties -> the smaller lambda)."""
+    if criterion not in ("loss", "accuracy"):
+        raise InvalidArgumentError(f"Unknown value {criterion!r} for argument criterion. Valid values are "
+                                   "{'accuracy', 'loss'}.")
     sets = trial_sets(task, seed=data_seed)
-    table = {}
+    per_seed: dict[float, list[dict[str, float]]] = {}
     for strength in grid:
-        scores = [accuracy(train_variant(variant, sets, source, seed=s, protocol="corrected", epochs=epochs,
-                                          strength=strength, curve_every=0, home=home).valid_prob, sets["valid"].y)
-                  for s in seeds]
-        table[strength] = float(np.mean(scores))
-    best = max(sorted(table), key=lambda s: (round(table[s], 4), -s))
-    return {"variant": variant, "task": task, "valid_accuracy": table, "best": best}
+        per_seed[strength] = []
+        for s in seeds:
+            prob = train_variant(variant, sets, source, seed=s, protocol="corrected", epochs=epochs,
+                                 strength=strength, curve_every=0, home=home, task=task).valid_prob
+            per_seed[strength].append({"seed": s, "loss": validation_loss(prob, sets["valid"].y),
+                                       "accuracy": accuracy(prob, sets["valid"].y)})
+    loss = {k: float(np.mean([r["loss"] for r in v])) for k, v in per_seed.items()}
+    scores = {k: float(np.mean([r["accuracy"] for r in v])) for k, v in per_seed.items()}
+    if criterion == "loss":
+        best = min(sorted(loss), key=lambda k: loss[k])
+    else:
+        best = max(sorted(scores), key=lambda k: (round(scores[k], 4), -k))
+    return {"variant": variant, "task": task, "criterion": criterion, "seeds": list(seeds), "grid": list(grid),
+            "valid_loss": loss, "valid_loss_std": {k: float(np.std([r["loss"] for r in v], ddof=1)) if len(v) > 1
+                                                   else 0.0 for k, v in per_seed.items()},
+            "valid_accuracy": scores, "per_seed": {str(k): v for k, v in per_seed.items()}, "best": best}
 
 
-def rank_tests(scores: dict[str, list[float]]) -> list[dict[str, Any]]:
-    """Two-sided Mann-Whitney U test for every pair of variants (e.g. W*, W! and W~ of one task):
-    ``scores`` maps a variant to its per-seed values; NaNs are dropped."""
-    from itertools import combinations
+#: TOST equivalence margin on held-out accuracy (absolute): one of 20 seeds failing moves a mean by about
+#: 0.02 on T1 and 0.025 on T2, so +-0.05 is "within about two failed seeds in 20"
+EQUIVALENCE_MARGIN = 0.05
 
-    from scipy.stats import mannwhitneyu
 
+def bootstrap_interval(values: Sequence[float], *, level: float = 0.95, resamples: int = 10_000,
+                       seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (seeds resampled with replacement)."""
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        raise InvalidArgumentError("bootstrap_interval needs at least one value, got none.")
+    means = np.random.default_rng(seed).choice(data, size=(resamples, data.size)).mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order: the k-th smallest of m is multiplied by
+    ``m - k + 1``, made non-decreasing, capped at 1. NaNs stay NaN and do not count in m."""
+    values = np.asarray(pvalues, dtype=float)
+    adjusted = np.full(values.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(values))
+    order = finite[np.argsort(values[finite], kind="stable")]
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * values[index]))
+        adjusted[index] = running
+    return adjusted.tolist()
+
+
+def signed_rank_p(differences: np.ndarray, alternative: str = "two-sided") -> float:
+    """Wilcoxon signed-rank p of paired differences (zero differences dropped, Wilcoxon's convention;
+    exact null distribution when scipy can, normal approximation with ties); no non-zero difference
+    gives 1.0 (no evidence either way)."""
+    from scipy.stats import wilcoxon
+
+    nonzero = np.asarray(differences, dtype=float)
+    nonzero = nonzero[nonzero != 0]
+    if nonzero.size == 0:
+        return 1.0
+    return float(wilcoxon(nonzero, alternative=alternative).pvalue)
+
+
+def paired_comparison(first: dict[int, float], second: dict[int, float], *,
+                      margin: float = EQUIVALENCE_MARGIN) -> dict[str, Any]:
+    """Per-seed scores of two variants (seed -> value), paired by seed (the seeds both have, finite):
+    the two-sided Wilcoxon signed-rank p of ``first - second`` and the TOST equivalence p for
+    ``|shift| < margin`` (two one-sided signed-rank tests on ``d + margin > 0`` and ``d - margin < 0``;
+    the larger p)."""
+    if margin <= 0:
+        raise InvalidArgumentError(f"margin must be > 0, got {margin}.")
+    seeds = sorted(s for s in set(first) & set(second) if np.isfinite(first[s]) and np.isfinite(second[s]))
+    a = np.array([first[s] for s in seeds], dtype=float)
+    b = np.array([second[s] for s in seeds], dtype=float)
+    if len(seeds) < 2:
+        return {"n": len(seeds), "seeds": seeds, "mean_a": float("nan"), "mean_b": float("nan"),
+                "mean_difference": float("nan"), "median_difference": float("nan"), "p": float("nan"),
+                "p_tost": float("nan"), "margin": margin}
+    d = a - b
+    return {"n": len(seeds), "seeds": seeds, "mean_a": float(a.mean()), "mean_b": float(b.mean()),
+            "mean_difference": float(d.mean()), "median_difference": float(np.median(d)),
+            "p": signed_rank_p(d), "margin": margin,
+            "p_tost": max(signed_rank_p(d + margin, "greater"), signed_rank_p(d - margin, "less"))}
+
+
+def paired_table(scores: dict[Any, dict[int, float]], comparisons: Sequence[tuple[Any, Any]], *,
+                 margin: float = EQUIVALENCE_MARGIN, alpha: float = 0.05, min_pairs: int = 5
+                 ) -> list[dict[str, Any]]:
+    """One table's comparisons (keys of ``scores``, e.g. ``(task, variant)``): :func:`paired_comparison`
+    each (those with fewer than ``min_pairs`` paired seeds are left out), then Holm across the table,
+    separately for the difference and the equivalence p. ``verdict``: ``"a > b"`` / ``"a < b"`` (Holm
+    p < alpha), ``"equivalent"`` (Holm TOST p < alpha: within +-margin), both when a consistent
+    difference is smaller than the margin, else ``"inconclusive"`` (no claim either way)."""
     rows = []
-    for first, second in combinations(sorted(scores), 2):
-        a = np.asarray(scores[first], dtype=float)
-        c = np.asarray(scores[second], dtype=float)
-        a, c = a[np.isfinite(a)], c[np.isfinite(c)]
-        if len(a) < 2 or len(c) < 2:
-            continue
-        test = mannwhitneyu(a, c, alternative="two-sided")
-        rows.append({"a": first, "b": second, "n_a": len(a), "n_b": len(c), "median_a": float(np.median(a)),
-                     "median_b": float(np.median(c)), "U": float(test.statistic), "p": float(test.pvalue)})
+    for a, b in comparisons:
+        if a in scores and b in scores:
+            row = paired_comparison(scores[a], scores[b], margin=margin)
+            if row["n"] >= min_pairs:
+                rows.append({"a": a, "b": b, **row})
+    for key, adjusted in (("p", "p_holm"), ("p_tost", "p_tost_holm")):
+        for row, value in zip(rows, holm([r[key] for r in rows])):
+            row[adjusted] = value
+    for row in rows:
+        claims = []
+        if row["p_holm"] < alpha:
+            shift = row["median_difference"] if row["median_difference"] != 0 else row["mean_difference"]
+            claims.append("a > b" if shift > 0 else "a < b")
+        if row["p_tost_holm"] < alpha:
+            claims.append("equivalent")
+        row["verdict"] = ", ".join(claims) or "inconclusive"
     return rows

@@ -41,6 +41,18 @@ CORRECTED_LAMBDA: dict[tuple[str, str], float] = {
 DEFAULT_CORRECTED_LAMBDA = 1e-4
 
 
+def corrected_lambda(variant: Variant, task: str | None) -> float:
+    """The corrected protocol's lambda of ``variant`` on ``task``: its tuned value; else, for a start
+    with W's penalty (plain ``sum |U|``: I, diag(W*)), W's tuned value on that task, so the
+    comparison with W changes the start only; else ``DEFAULT_CORRECTED_LAMBDA``."""
+    name = variant.name.rstrip("+")
+    if (task or "", name) in CORRECTED_LAMBDA:
+        return CORRECTED_LAMBDA[(task or "", name)]
+    if variant.distance is None and (task or "", "W") in CORRECTED_LAMBDA:
+        return CORRECTED_LAMBDA[(task or "", "W")]
+    return DEFAULT_CORRECTED_LAMBDA
+
+
 def grid_shape(n: int) -> tuple[int, int, int]:
     """The reference's (12, 13, 2) grid for its 312 units; for another N, two layers of a near-square
     a x b grid with 2ab >= N (the first N points of the meshgrid order are used)."""
@@ -240,7 +252,7 @@ def build_penalty(variant: Variant, source: Field, *, protocol: str, strength: f
     torch = _torch()
     if strength is None:
         strength = (1.0 if variant.distance is None else REFERENCE_LAMBDA) if protocol == "reference" else \
-            CORRECTED_LAMBDA.get((task or "", variant.name.rstrip("+")), DEFAULT_CORRECTED_LAMBDA)
+            corrected_lambda(variant, task)
     distance = None
     if variant.distance == "grid":
         distance = grid_distances(grid_shape(source.n))[:source.n, :source.n]

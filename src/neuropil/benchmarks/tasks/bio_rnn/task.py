@@ -11,11 +11,12 @@ import numpy as np
 from neuropil.benchmarks.tasks.bio_rnn.analysis import graph_metrics
 from neuropil.benchmarks.tasks.bio_rnn.model import EXTRA_VARIANTS, INPUT_NOISE, VARIANTS, accuracy, train_variant
 from neuropil.benchmarks.tasks.bio_rnn.sources import CELEGANS_PREFIX, load_source
-from neuropil.benchmarks.tasks.bio_rnn.trials import TIMINGS, Trials, check_task, trial_sets
+from neuropil.benchmarks.tasks.bio_rnn.trials import T1_GOAL_STEPS, TIMINGS, Trials, check_task, trial_sets
 from neuropil.errors import InvalidArgumentError
 
 #: published means over 20 runs (final-epoch training accuracy), Shakiba et al. 2026, field 6_6_2
-PUBLISHED = {"W*D*C*": (0.985, 0.951, 0.880), "W*D*C": (0.917, 0.948, 0.865), "W": (0.625, 0.511, 0.500)}
+PUBLISHED = {"W*D*C*": (0.985, 0.951, 0.880), "W*D*C": (0.917, 0.948, 0.865), "W": (0.625, 0.511, 0.500),
+             "W!D*C": (0.950, 0.951, 0.866), "W*DC*": (0.963, 0.927, 0.862)}
 
 EXPECTED_INPUT_FORMAT = (
     "==== Expected input format of Evaluator('microns-bio-rnn-t1|t2|t3')\n"
@@ -61,10 +62,13 @@ def load_sets(*, home: Any, config: dict[str, Any], quick: bool = False) -> tupl
     task = check_task(config.get("task", "t1"))
     sizes = {"train": 256, "valid": 128, "test": 128} if quick else {"train": 5120, "valid": 2560, "test": 2560}
     seed = int(config.get("data_seed", 0))
-    sets: dict[str, Any] = dict(trial_sets(task, seed=seed, **sizes))
+    held_out = config.get("held_out") or None
+    sets: dict[str, Any] = dict(trial_sets(task, seed=seed, held_out=held_out, **sizes))
     sets["field"] = load_source(config.get("field", "6_6_2"), home=home)
     # the generator string is hashed into split_sha256: keep it, so stored results stay comparable
     split = {"generator": "neuropil.benchmarks.bio_rnn 1", "task": task, "seed": seed, **sizes}
+    if held_out:
+        split["held_out"] = {"kind": held_out, "goal_steps": {k: list(v) for k, v in T1_GOAL_STEPS.items()}}
     return sets, sha256_json(split)
 
 

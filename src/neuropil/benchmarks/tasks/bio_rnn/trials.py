@@ -25,6 +25,15 @@ PDM_DT_MS = 100
 PDM_SIGMA = 1.0
 
 
+#: T1 held out in time (``held_out="timing"``): every trial 50 steps with the choices in the last 20; the
+#: goal lasts g steps and the delay 30 - g. Training and validation draw g from TRAIN, test from TEST,
+#: so no test input occurs in training (the standard trial, g = 20, is among the held-out ones). The 8
+#: maze problems cannot be held out: the published table gives no maze layout from which new problems
+#: with a defined correct step could be built.
+T1_GOAL_STEPS = {"train": (10, 14, 18, 22, 26), "test": (12, 16, 20, 24)}
+HELD_OUT = ("timing",)
+
+
 @dataclass(frozen=True)
 class TaskTiming:
     name: str
@@ -60,21 +69,29 @@ def check_task(task: str) -> str:
     return task
 
 
-def make_trials(task: str, n: int, *, seed: int) -> Trials:
+def make_trials(task: str, n: int, *, seed: int, goal_steps: tuple[int, ...] = (20,)) -> Trials:
     """``n`` trials of ``task`` from ``numpy.random.default_rng(seed)`` (trial types drawn uniformly,
-    as the reference's ``randint`` / ``rng.choice``)."""
+    as the reference's ``randint`` / ``rng.choice``). T1 only: the goal lasts a duration drawn uniformly
+    from ``goal_steps`` (each in 1..29; the delay fills the rest of the 30 steps before the choices)."""
     check_task(task)
     if n < 1:
         raise InvalidArgumentError(f"n must be >= 1 trials, got {n}.")
+    if task != "t1" and tuple(goal_steps) != (20,):
+        raise InvalidArgumentError(f"goal_steps applies to task 't1' only, got task {task!r}.")
+    if not goal_steps or any(not 1 <= int(g) <= 29 for g in goal_steps):
+        raise InvalidArgumentError(f"goal_steps must be durations in 1..29 steps, got {goal_steps}.")
     rng = np.random.default_rng(seed)
     timing = TIMINGS[task]
     x = np.zeros((n, timing.steps, timing.inputs), dtype=np.float32)
     if task == "t1":
         kind = rng.integers(0, len(MAZES), n)
+        # one draw per trial only when durations vary, so the standard trials keep their random stream
+        duration = rng.choice(np.asarray(goal_steps), n) if len(goal_steps) > 1 else np.full(n, goal_steps[0])
+        goal_on = np.arange(timing.steps)[None, :] < duration[:, None]
         y = np.empty(n, dtype=np.int64)
         for maze, (goal, choices, step) in enumerate(MAZES):
             rows = kind == maze
-            x[rows, :20, _GOAL_SLOT[goal]] = 1.0
+            x[rows, :, _GOAL_SLOT[goal]] = goal_on[rows]
             for choice in choices:
                 x[rows, 30:50, 4 + _DIRECTION[choice]] = 1.0
             y[rows] = _DIRECTION[step]
@@ -97,9 +114,18 @@ def make_trials(task: str, n: int, *, seed: int) -> Trials:
     return Trials(x, y.astype(np.int64), coherence_index)
 
 
-def trial_sets(task: str, *, seed: int = 0, train: int = 5120, valid: int = 2560, test: int = 2560
-               ) -> dict[str, Trials]:
-    """Separate train / valid / test trial sets, each from its own seed stream (``seed``, part)."""
-    return {part: make_trials(task, n, seed=int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
+def trial_sets(task: str, *, seed: int = 0, train: int = 5120, valid: int = 2560, test: int = 2560,
+               held_out: str | None = None) -> dict[str, Trials]:
+    """Separate train / valid / test trial sets, each from its own seed stream (``seed``, part).
+    ``held_out="timing"`` (T1): train and valid from ``T1_GOAL_STEPS["train"]``, test from ``["test"]``."""
+    goal_steps = {"train": (20,), "valid": (20,), "test": (20,)}
+    if held_out is not None:
+        if held_out not in HELD_OUT:
+            raise InvalidArgumentError(unknown_value(held_out, "held_out", HELD_OUT))
+        if task != "t1":
+            raise InvalidArgumentError(f"held_out={held_out!r} is defined for task 't1' only, got task {task!r}.")
+        goal_steps = {"train": T1_GOAL_STEPS["train"], "valid": T1_GOAL_STEPS["train"], "test": T1_GOAL_STEPS["test"]}
+    return {part: make_trials(task, n, seed=int(np.random.SeedSequence([seed, index]).generate_state(1)[0]),
+                              goal_steps=goal_steps[part])
             for index, (part, n) in enumerate((("train", train), ("valid", valid), ("test", test)))}
 

@@ -1,0 +1,87 @@
+"""microns-bio-rnn statistics: paired Wilcoxon signed-rank, Holm, TOST equivalence, validation loss.
+
+Expected values are worked out by hand from the definitions (the exact signed-rank null: each of the
+2^n sign patterns equally likely; Holm's step-down products), never taken from the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuropil.benchmarks.tasks.bio_rnn import analysis
+from neuropil.errors import InvalidArgumentError
+
+
+def test_holm_matches_the_hand_computed_step_down() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> monotone 0.02, 0.03, 0.06, 0.06
+    assert analysis.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert analysis.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    got = analysis.holm([0.01, float("nan"), 0.02])  # NaN is not counted in m = 2
+    assert got[0] == pytest.approx(0.02) and np.isnan(got[1]) and got[2] == pytest.approx(0.02)
+
+
+def test_signed_rank_is_exact_and_paired_by_seed() -> None:
+    rng = np.random.default_rng(0)
+    spread = rng.uniform(0.5, 1.0, 10)  # large between-seed spread, small consistent within-seed shift
+    shift = 0.01 + 0.0001 * np.arange(10)  # distinct magnitudes: no ties
+    first = {seed: float(spread[seed]) for seed in range(10)}
+    second = {seed: float(spread[seed] - shift[seed]) for seed in reversed(range(10))}  # order must not matter
+    second[99] = 0.0  # a seed only one variant has is not paired
+    row = analysis.paired_comparison(first, second, margin=0.05)
+    assert row["n"] == 10 and row["seeds"] == list(range(10))
+    # all 10 differences positive: only 1 of the 2^10 equally likely sign patterns is as extreme, two-sided x2
+    assert row["p"] == pytest.approx(2 / 2 ** 10)
+    # TOST: every d + 0.05 > 0 and every d - 0.05 < 0, each one-sided p = 1 / 2^10
+    assert row["p_tost"] == pytest.approx(1 / 2 ** 10)
+    from scipy.stats import mannwhitneyu
+
+    # unpaired, the same numbers show nothing: pairing is what finds the shift
+    assert mannwhitneyu(spread, spread - shift).pvalue > 0.5
+
+
+def test_tost_refuses_equivalence_for_a_shift_beyond_the_margin() -> None:
+    first = {s: 0.5 for s in range(10)}
+    second = {s: 0.8 + 0.001 * s for s in range(10)}  # b better by 0.30-0.31 on every seed
+    row = analysis.paired_comparison(first, second, margin=0.05)
+    assert row["p"] == pytest.approx(2 / 2 ** 10)
+    # d + 0.05 < 0 on every seed: P(T+ >= 0) = 1 for the 'greater' side
+    assert row["p_tost"] == pytest.approx(1.0)
+    with pytest.raises(InvalidArgumentError, match="margin must be > 0, got 0"):
+        analysis.paired_comparison(first, second, margin=0)
+
+
+def test_identical_runs_are_equivalent_not_different() -> None:
+    same = {s: (1.0 if s % 3 else 0.5) for s in range(8)}  # bimodal, identical per seed
+    row = analysis.paired_comparison(same, dict(same), margin=0.05)
+    assert row["p"] == 1.0  # no non-zero difference: no evidence of a difference
+    assert row["p_tost"] == pytest.approx(1 / 2 ** 8)  # all d +- margin on the right side
+
+
+def test_paired_table_applies_holm_across_the_table_and_states_verdicts() -> None:
+    base = {s: 0.5 + 0.01 * s for s in range(10)}
+    scores = {
+        ("t1", "A"): base,
+        ("t1", "B"): {s: v - 0.3 - 0.001 * s for s, v in base.items()},  # A better on every seed
+        ("t1", "C"): dict(base),  # identical to A
+        ("t1", "D"): {s: v + (0.3 if s % 2 else -0.3) for s, v in base.items()},  # mixed, large
+        ("t1", "E"): {s: 0.7 for s in range(3)},  # too few seeds: left out
+    }
+    rows = analysis.paired_table(scores, [(("t1", "A"), ("t1", "B")), (("t1", "A"), ("t1", "C")),
+                                          (("t1", "A"), ("t1", "D")), (("t1", "A"), ("t1", "E")),
+                                          (("t1", "A"), ("t1", "missing"))], margin=0.05)
+    by_b = {row["b"][1]: row for row in rows}
+    assert set(by_b) == {"B", "C", "D"}
+    assert by_b["B"]["verdict"] == "a > b"
+    # Holm over the 3 comparisons: the smallest raw p (2 / 1024, A vs B) is multiplied by 3
+    assert by_b["B"]["p_holm"] == pytest.approx(3 * 2 / 2 ** 10)
+    assert by_b["C"]["verdict"] == "equivalent"
+    assert by_b["D"]["verdict"] == "inconclusive"
+    assert all(row["p_holm"] >= row["p"] and row["p_tost_holm"] >= row["p_tost"] for row in rows)
+
+
+def test_validation_loss_is_the_mean_cross_entropy() -> None:
+    prob = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8]])
+    labels = np.array([0, 0, 1])
+    assert analysis.validation_loss(prob, labels) == pytest.approx(-(np.log(0.5) + np.log(0.9) + np.log(0.8)) / 3)
+    assert np.isfinite(analysis.validation_loss(np.array([[1.0, 0.0]]), np.array([1])))  # floored, not inf
