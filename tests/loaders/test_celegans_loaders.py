@@ -161,11 +161,13 @@ def test_hf_export_loads_offline_with_load_dataset(ingested_home: Path, tmp_path
     assert main(["export", DATASET, "--hf", str(target), "--home", str(ingested_home), "--quiet"]) == 0
     readme = (target / "README.md").read_text()
     assert readme.startswith("---\n") and "configs:" in readme and "license:" in readme and "Cook SJ" in readme
-    default = datasets.load_dataset(str(target))  # the default config is the full edge table
+    # a private cache: the shared one keys an export by folder name, so another run's "hf" would be reused
+    cache = str(tmp_path / "hf-cache")
+    default = datasets.load_dataset(str(target), cache_dir=cache)  # the default config is the full edge table
     every_edge = pd.read_parquet(ingested_home / DATASET / "1.0.0" / "edges.parquet")
     assert default["train"].num_rows == len(every_edge)
     assert sorted(set(default["train"]["connectome"])) == sorted(set(every_edge["connectome"]))
-    neurons = datasets.load_dataset(str(target), "neurons")["train"]
+    neurons = datasets.load_dataset(str(target), "neurons", cache_dir=cache)["train"]
     assert neurons.num_rows == 300 and neurons[0]["label"] == "ADAL"
     # exporting again over a non-empty folder needs --force
     assert main(["export", DATASET, "--hf", str(target), "--home", str(ingested_home), "--quiet"]) == 1

@@ -15,8 +15,8 @@ neuron-neuron entries only (kind ``neuron``: muscles, glia and the off-axis CANL
   spreadsheet lists 35 pharyngeal junctions in one orientation only; "larger orientation" gives
   the source's count in each of these cases, so it is the cect-side equivalent of our rule.
 
-Every difference would have to be listed in ``EXPECTED_DIFFERENCES`` with its cause; for the six
-connectomes compared here there is none, so each expected set is empty and the test demands
+Every difference would have to be listed in ``EXPECTED_DIFFERENCES`` with its cause; for the
+twelve connectomes compared here (the Witvliet 2021 series 1-8 among them) there is none, so each expected set is empty and the test demands
 exact equality.
 
 Which cect data are read: ``from_cache=False`` (cect parses the source file in cect/data, offline,
@@ -70,6 +70,7 @@ def _cook_file(module):
 
 #: our connectome id -> (cect reader module, how to find the file the reader parses, read from source?)
 PEERS = {
+    **{f"witvliet_{n}": (f"WitvlietDataReader{n}", _witvliet_file, True) for n in range(1, 7)},
     "witvliet_7": ("WitvlietDataReader7", _witvliet_file, True),
     "witvliet_8": ("WitvlietDataReader8", _witvliet_file, True),
     "white_1986_whole": ("White_whole", _module_filename, True),
@@ -82,6 +83,12 @@ PEERS = {
 #: neuron-neuron pair counts that both sides agree on (chemical ordered pairs, electrical unordered
 #: pairs); pinned so that an empty or truncated table can never compare equal by accident
 PAIR_COUNTS = {
+    "witvliet_1": (675, 83),
+    "witvliet_2": (865, 121),
+    "witvliet_3": (887, 94),
+    "witvliet_4": (1011, 205),
+    "witvliet_5": (1324, 289),
+    "witvliet_6": (1314, 212),
     "witvliet_7": (1944, 267),
     "witvliet_8": (1933, 304),
     "white_1986_whole": (2266, 569),
@@ -106,6 +113,7 @@ EXPECTED_UNMAPPED_CECT_LABELS["white_1986_whole"] = {"pm4_UNSPECIFIED"}
 #: cect nodes that cect calls hermaphrodite neurons but that are not on our axis: only the
 #: off-axis CANL/CANR (kind off_axis_neuron, kept in partner_edges), where the file names them
 EXPECTED_CECT_NEURONS_OFF_AXIS = {connectome: set() for connectome in PEERS}
+EXPECTED_CECT_NEURONS_OFF_AXIS["witvliet_6"] = {"CANR"}
 EXPECTED_CECT_NEURONS_OFF_AXIS["witvliet_7"] = {"CANR"}
 EXPECTED_CECT_NEURONS_OFF_AXIS["cook_2019"] = {"CANL", "CANR"}
 

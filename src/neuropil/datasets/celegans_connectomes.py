@@ -1,6 +1,6 @@
-"""C. elegans connectomes: 10 published annotations on one canonical 300-neuron axis.
+"""C. elegans connectomes: 16 published annotations on one canonical 300-neuron axis.
 
-Sources: eight ship inside the PyPI package ``cect`` (pinned to the version whose files match the
+Sources: fourteen ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
 cect pulls in; also the ``atlas`` extra). White 1986 JSE and the neuron attributes (class, type,
 neurotransmitter, position: the worm-graph master sheet) ship inside neuropil itself, unchanged
@@ -49,6 +49,12 @@ def _worm_graph_file(name: str, sha256: str, commit: str) -> RawFile:
 RAW_FILES: tuple[RawFile, ...] = (
     _cect_file("CElegansNeuronTables.xls", "e6e2d51cd6a056c6058ec163bf6020d1a43a0a8d48719f09dddd8687c3956d74", "MIT (cect)"),
     _cect_file("NeuronConnect.xls", "b5e32612967ff277c91ba37463bd03a85678bd8e65a4861abc6516323b6ff5f3", "MIT (cect); data WormAtlas"),
+    _cect_file("witvliet_2020_1 L1.xlsx", "e988deaa25d290786434a23131c1bf3f144e3ca07980233a6edbfcfb8d4d30be", "MIT (cect)"),
+    _cect_file("witvliet_2020_2 L1.xlsx", "b365bdd96dea52c261c748232dd5d333671721865be1282f3b7efa806d010e2a", "MIT (cect)"),
+    _cect_file("witvliet_2020_3 L1.xlsx", "d94d522af2a64177ebef0dea0951b2a252eb973bbed01a85a19aaafe4ff0244b", "MIT (cect)"),
+    _cect_file("witvliet_2020_4 L1.xlsx", "10f16bd1f122288e9111acabccbf3fbd4811b861ce6e3293600d4eb5e42e4fbe", "MIT (cect)"),
+    _cect_file("witvliet_2020_5 L2.xlsx", "011ebda64c379fa066254ddd5c8ff0ab89621e1e85e8d31ffc0b37b9602fc163", "MIT (cect)"),
+    _cect_file("witvliet_2020_6 L3.xlsx", "9b342751812bf42733ae7c0de8b40f41ea0af0c5c560215d59525631b220b177", "MIT (cect)"),
     _cect_file("witvliet_2020_7 adult.xlsx", "d0fd2dd32adbe5f04ce90a2e5b74c01c9a831876527b0a2b8bd5b94edc86b037", "MIT (cect)"),
     _cect_file("witvliet_2020_8 adult.xlsx", "fdead89606257c1b26e57069fbe1de14c7696633b75b59b79e74c0bcc3497e62", "MIT (cect)"),
     _cect_file("aconnectome_white_1986_whole.csv", "c8aac78756b71f6337629951e5f4211448e85d148f6db9b367b2cd0450bb403a", "MIT (cect)"),
@@ -88,6 +94,14 @@ class ConnectomeSource:
     reader: str  # name of the reader function in neuropil.pipelines.celegans_connectomes
     weight: str  # what the weight column counts
     citation: str
+    stage: str = "adult"  # developmental stage of the animal (L1, L2, L3, L4, adult, dauer)
+    sex: str = "hermaphrodite"
+    #: hours after birth (hatching), for connectomes of a developmental series
+    age_hours: float | None = None
+    #: the developmental series this connectome belongs to (``load(..., connectome=<series>, series=True)``)
+    series: str | None = None
+    #: part of the consensus table; later additions stay out so that the published consensus is unchanged
+    in_consensus: bool = True
 
 
 _WHITE = "White JG, Southgate E, Thomson JN, Brenner S (1986) Phil Trans R Soc Lond B 314:1-340"
@@ -100,8 +114,10 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         ConnectomeSource("openworm", "CElegansNeuronTables.xls", "read_openworm", "synapse count",
                          "OpenWorm CElegansNeuronTables.xls, after " + _VARSHNEY),
         ConnectomeSource("chklovskii", "NeuronConnect.xls", "read_chklovskii", "synapse count", _VARSHNEY),
-        ConnectomeSource("witvliet_7", "witvliet_2020_7 adult.xlsx", "read_edge_table", "synapse count", _WITVLIET),
-        ConnectomeSource("witvliet_8", "witvliet_2020_8 adult.xlsx", "read_edge_table", "synapse count", _WITVLIET),
+        ConnectomeSource("witvliet_7", "witvliet_2020_7 adult.xlsx", "read_edge_table", "synapse count", _WITVLIET,
+                         age_hours=50.0, series="witvliet_2021"),
+        ConnectomeSource("witvliet_8", "witvliet_2020_8 adult.xlsx", "read_edge_table", "synapse count", _WITVLIET,
+                         age_hours=50.0, series="witvliet_2021"),
         ConnectomeSource("white_1986_whole", "aconnectome_white_1986_whole.csv", "read_edge_table", "synapse count", _WHITE),
         ConnectomeSource("white_1986_n2u", "white_1986_n2u.csv", "read_edge_table", "synapse count", _WHITE),
         ConnectomeSource("white_1986_jsh", "white_1986_jsh.csv", "read_edge_table", "synapse count", _WHITE),
@@ -112,8 +128,33 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         ConnectomeSource("randi_2023", "funatlas.h5", "read_funatlas", "mean dF/F of the responder (wt)",
                          "Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of "
                          "Caenorhabditis elegans. Nature 623:406-414"),
+        # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
+        *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
+                           "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
+                           in_consensus=False)
+          for number, stage, age in ((1, "L1", 0.0), (2, "L1", 5.0), (3, "L1", 8.0), (4, "L1", 16.0),
+                                     (5, "L2", 23.0), (6, "L3", 27.0))),
     )
 }
+
+#: developmental series id -> its connectomes, ordered by age (ties by dataset number)
+SERIES: dict[str, tuple[str, ...]] = {
+    name: tuple(sorted((c for c, s in CONNECTOMES.items() if s.series == name),
+                       key=lambda c: (CONNECTOMES[c].age_hours, list(CONNECTOMES).index(c))))
+    for name in dict.fromkeys(s.series for s in CONNECTOMES.values() if s.series)
+}
+CONSENSUS_CONNECTOMES = tuple(c for c, s in CONNECTOMES.items() if s.in_consensus)
+
+
+def catalogue() -> dict[str, dict[str, object]]:
+    """Per connectome: what ``neuropil info`` lists beside the ingested stats (source, licence, citation)."""
+    licenses = {raw.name: raw.license for raw in RAW_FILES}
+    return {
+        c: {"raw_file": s.raw_file, "license": licenses[s.raw_file], "citation": s.citation, "weight": s.weight,
+            "sex": s.sex, "stage": s.stage, "age_hours": s.age_hours, "series": s.series,
+            "in_consensus": s.in_consensus}
+        for c, s in CONNECTOMES.items()
+    }
 
 EDGE_TYPES = ("chemical", "electrical", "functional")
 NEURON_TYPES = ("sensory", "inter", "motor", "pharyngeal")
@@ -158,16 +199,18 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (10 annotations + consensus)",
+    title="C. elegans connectomes (16 annotations, Witvliet 2021 developmental series + consensus)",
     description=(
-        "Ten published C. elegans hermaphrodite connectome annotations (chemical, electrical and one "
-        "functional atlas) on one canonical 300-neuron axis, with a consensus table."
+        "Sixteen published C. elegans hermaphrodite connectome annotations (chemical, electrical and one "
+        "functional atlas; the Witvliet 2021 developmental series L1 to adult) on one canonical 300-neuron "
+        "axis, with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",
     citation="; ".join(dict.fromkeys(s.citation for s in CONNECTOMES.values())),
     homepage="https://github.com/openworm/ConnectomeToolbox",
     raw_files=RAW_FILES,
     configs={"connectome": (*CONNECTOMES, "consensus")},
+    details={"connectome_catalogue": catalogue(), "series": {name: list(ids) for name, ids in SERIES.items()}},
     schema=SCHEMA,
     required=tuple(r.name for r in RAW_FILES if r.package == "cect"),
     card="celegans-connectomes.md",

@@ -50,6 +50,9 @@ def _store_path(home: str | os.PathLike[str] | None) -> Path:
 def _check_connectome(connectome: str) -> str:
     valid = SPEC.configs["connectome"]
     if connectome not in valid:
+        from neuropil.loaders.celegans_series import refuse_series_id
+
+        refuse_series_id(connectome)
         raise InvalidArgumentError(unknown_value(connectome, "connectome", valid))
     return connectome
 
@@ -143,10 +146,17 @@ def _node_tensors(neurons: pd.DataFrame) -> dict[str, Any]:
 
 
 def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functional: bool = False,
-           min_reporting: int = 1, home: str | os.PathLike[str] | None = None) -> Any:
+           min_reporting: int = 1, series: bool = False, home: str | os.PathLike[str] | None = None) -> Any:
     """One connectome as a PyG ``Data`` (``hetero=True``: ``HeteroData`` with one edge type per
     synapse type). ``edge_attr`` columns: electrical, chemical (and functional when asked for or
-    for ``randi_2023``); ``edge_attr_names`` lists them."""
+    for ``randi_2023``); ``edge_attr_names`` lists them. ``series=True`` with a series id (e.g.
+    ``witvliet_2021``): a list of graphs ordered by age, each with ``age_hours`` (see
+    :mod:`neuropil.loaders.celegans_series`)."""
+    if series:
+        from neuropil.loaders.celegans_series import series_members, stamp
+
+        return [stamp(to_pyg(connectome=member, hetero=hetero, functional=functional, home=home), member)
+                for member in series_members(connectome)]
     import torch
     from torch_geometric.data import Data, HeteroData
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.0.0"
+# 1.1.0: Witvliet 2021 datasets 1-6 (outside the consensus); excgl is exc_gl
+PIPELINE_VERSION = "1.1.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -317,9 +318,10 @@ PARTNER_COLUMNS = ["connectome", "pre", "post", "pre_kind", "post_kind", "type",
 
 
 def homogenize(
-    sources: Mapping[str, pd.DataFrame], *, strict: bool = False
+    sources: Mapping[str, pd.DataFrame], *, strict: bool = False, consensus_of: Collection[str] | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]], dict[str, list[str]]]:
     """Source tables (connectome id -> table) -> (tables, per-connectome stats, per-connectome coverage).
+    The consensus is built over the connectomes in ``consensus_of`` (default: all of them).
 
     Neuron-neuron records become ``edges``; records with a muscle, other cell or off-axis neuron
     become ``partner_edges``; labels no rule maps are listed in ``unmapped`` (their records stay in
@@ -384,7 +386,8 @@ def homogenize(
         "edges": edges,
         "partner_edges": pd.concat(partner_parts, ignore_index=True),
         "unmapped": pd.concat(unmapped_parts, ignore_index=True),
-        "consensus": build_consensus(edges, coverage),
+        "consensus": build_consensus(edges if consensus_of is None else edges[edges["connectome"].isin(consensus_of)],
+                                     coverage),
     }
     return tables, stats, coverage
 
@@ -452,7 +455,7 @@ def build(
     inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mapping[str, Any]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Read every available source, homogenize, and return the output tables and manifest extras."""
-    from neuropil.datasets.celegans_connectomes import CONNECTOMES
+    from neuropil.datasets.celegans_connectomes import CONNECTOMES, CONSENSUS_CONNECTOMES
 
     sources: dict[str, pd.DataFrame] = {}
     missing_connectomes: dict[str, str] = {}
@@ -468,7 +471,7 @@ def build(
         logger.info("read %s: %d records", connectome, len(sources[connectome]))
     from neuropil.pipelines.celegans_neurons import MASTER_SHEET, build_neurons
 
-    tables, stats, coverage = homogenize(sources, strict=params["strict"])
+    tables, stats, coverage = homogenize(sources, strict=params["strict"], consensus_of=CONSENSUS_CONNECTOMES)
     neurons = build_neurons(inputs.get(MASTER_SHEET))
     outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()}}
     unmapped = {

@@ -23,7 +23,8 @@ muscles (``dBWML10``,         kind ``muscle``         body-wall, pharyngeal, vul
                                                       neuromuscular-junction endpoint and
                                                       ``LegacyBodyWallMuscles`` White 1986's
 glia and end organs           kind ``other_cell``     ``CEPsh*``, ``GLR*``, ``bm``, ``hyp``, ``int``,
-(``CEPshDL``, ``bm``, ...)                            ``exc_cell``, ``exc_gl``, ``hmc``, marginal
+(``CEPshDL``, ``bm``, ...)                            ``exc_cell``, ``exc_gl`` (Witvliet 2 spells it
+                                                      ``excgl``), ``hmc``, marginal
                                                       (``mc*``), epithelial (``e*``) and gland (``g*``)
                                                       cells
 anything else                 kind ``unmapped``       counted per connectome and reported, never dropped
@@ -44,7 +45,7 @@ _MUSCLE = re.compile(
     r"^(?:[dv]BWM[LR]\d+|BWM.*|LegacyBodyWallMuscles|M[DV][LR]\d+|MVULVA|MANAL|NMJ|pm\d+[A-Z]*|mu_\w+|vm\d\w*|um\d\w*)$"
 )
 _OTHER_CELL = re.compile(
-    r"^(?:CEPsh[DV][LR]|GLR\w*|bm|hyp|int|exc_cell|exc_gl|hmc|mc\d\w*|e\d\w*|g\d\w*)$"
+    r"^(?:CEPsh[DV][LR]|GLR\w*|bm|hyp|int|exc_cell|exc_?gl|hmc|mc\d\w*|e\d\w*|g\d\w*)$"
 )
 
 
