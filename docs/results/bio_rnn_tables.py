@@ -85,7 +85,8 @@ def run(run_dir: str, *, protocol: str, tasks: list[str], variants: list[str], s
 
 def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str | None) -> None:
     """``analysis.tune_lambda`` on validation loss per (task, variant), merged into
-    ``microns-bio-rnn-lambda-loss.json`` (a pair already there is skipped)."""
+    ``microns-bio-rnn-lambda-loss.json`` after every seed (a stopped run keeps its whole seeds; a pair
+    already there with as many seeds is skipped)."""
     from neuropil.benchmarks.tasks.bio_rnn import analysis
     from neuropil.benchmarks.tasks.bio_rnn.sources import load_source
 
@@ -94,12 +95,16 @@ def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str |
     field = load_source("6_6_2", home=home)
     for task in tasks:
         for variant in variants:
-            if any((row["task"], row["variant"]) == (task, variant) for row in table):
+            if any((row["task"], row["variant"]) == (task, variant) and len(row["seeds"]) >= len(seeds) for row in table):
                 continue
-            table.append(analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home))
-            path.with_suffix(".json.part").write_text(json.dumps(table, indent=1, sort_keys=True))
-            os.replace(path.with_suffix(".json.part"), path)
-            print(f"{task} {variant}: best lambda {table[-1]['best']:g}", flush=True)
+
+            def save(partial: dict, pair: tuple = (task, variant)) -> None:
+                table[:] = [row for row in table if (row["task"], row["variant"]) != pair] + [partial]
+                path.with_suffix(".json.part").write_text(json.dumps(table, indent=1, sort_keys=True))
+                os.replace(path.with_suffix(".json.part"), path)
+                print(f"{pair}: seeds {partial['seeds']}, best lambda {partial['best']:g}", flush=True)
+
+            analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home, on_seed=save)
 
 
 def collect(run_dir: str, weights: str | None) -> None:
@@ -265,7 +270,8 @@ def tables() -> None:
             out.append(f"\n{protocol}: {metric}, mean ± std [bootstrap 95 % interval of the mean] (n seeds)")
             out += ["| variant | " + " | ".join(t.upper() for t in tasks) + " |", "|---|" + "---|" * len(tasks)]
             for v in variants:
-                cells = [f"{_cell([r['test'].get(metric) for r in g], interval=True)} ({len(g)})"
+                digits = 1 if metric == "updates_to_90" else 3
+                cells = [f"{_cell([r['test'].get(metric) for r in g], digits, interval=True)} ({len(g)})"
                          if (g := groups.get((protocol, t, v))) else "-" for t in tasks]
                 out.append(f"| {v} | " + " | ".join(cells) + " |")
         if protocol == "reference":
@@ -284,7 +290,11 @@ def tables() -> None:
     corrected_tasks = [t for t in TASKS + ("t1-timing",) if any(k[0] == "corrected" and k[1] == t for k in groups)]
     accuracy = {(t, v): {int(r["seed"]): r["test"]["accuracy"] for r in g}
                 for (p, t, v), g in groups.items() if p == "corrected"}
-    comparisons = [((t, a), (t, b)) for t in corrected_tasks for a, b in COMPARISONS]
+    # runs at a forced lambda (D / C with the penalty active) are compared among themselves and with W
+    forced = sorted({v.split(" (λ ")[1] for (p, t, v) in groups if p == "corrected" and " (λ " in v})
+    pairs = list(COMPARISONS) + [(f"{a} (λ {x}", f"{b} (λ {x}" if b != "W" else "W") for x in forced
+                                 for a, b in (("W*D*C", "W*D*C*"), ("W*D*C", "W*DC*"), ("W*D*C", "W"))]
+    comparisons = [((t, a), (t, b)) for t in corrected_tasks for a, b in pairs]
     out += _paired_markdown(f"corrected: held-out accuracy, paired by seed (Wilcoxon signed-rank, two-sided; Holm "
                             f"across this table; TOST equivalence margin ±{analysis.EQUIVALENCE_MARGIN})",
                             analysis.paired_table(accuracy, comparisons), 3)

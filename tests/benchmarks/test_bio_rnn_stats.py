@@ -85,3 +85,45 @@ def test_validation_loss_is_the_mean_cross_entropy() -> None:
     labels = np.array([0, 0, 1])
     assert analysis.validation_loss(prob, labels) == pytest.approx(-(np.log(0.5) + np.log(0.9) + np.log(0.8)) / 3)
     assert np.isfinite(analysis.validation_loss(np.array([[1.0, 0.0]]), np.array([1])))  # floored, not inf
+
+
+def test_lambda_table_picks_by_loss_where_accuracy_ties() -> None:
+    """Accuracy all-or-nothing (1.0 at both lambdas) cannot rank them; the mean loss can."""
+    per_seed = {0.0: [{"seed": 100, "loss": 0.30, "accuracy": 1.0}, {"seed": 101, "loss": 0.50, "accuracy": 1.0}],
+                1e-4: [{"seed": 100, "loss": 0.10, "accuracy": 1.0}, {"seed": 101, "loss": 0.20, "accuracy": 1.0}]}
+    by_loss = analysis.lambda_table("W*D*C", "t1", per_seed)
+    assert by_loss["best"] == 1e-4 and by_loss["valid_loss"][0.0] == pytest.approx(0.40)
+    assert by_loss["valid_loss_std"][1e-4] == pytest.approx(np.std([0.10, 0.20], ddof=1))
+    assert analysis.lambda_table("W*D*C", "t1", per_seed, criterion="accuracy")["best"] == 0.0  # tie -> smaller
+    assert by_loss["seeds"] == [100, 101]
+
+
+def test_tune_lambda_runs_seed_by_seed_and_reports_each() -> None:
+    from neuropil.benchmarks.tasks.bio_rnn import model, sources, trials
+
+    rng = np.random.default_rng(2)
+    n = 10
+    corr = np.corrcoef(rng.standard_normal((n, 100)))
+    field = sources.Field("synthetic", rng.random((n, 3)) * 1e5, rng.integers(0, 2, (n, n)), corr, np.abs(corr))
+    sizes = {"train": 64, "valid": 32, "test": 32}
+    reports: list[dict] = []
+    result = analysis.tune_lambda("W*D*C", "t2", field, grid=(0.0, 1e-3), seeds=(7, 8), epochs=1, sizes=sizes,
+                                  on_seed=reports.append)
+    assert [r["seeds"] for r in reports] == [[7], [7, 8]]  # whole seeds, in order
+    assert result["seeds"] == [7, 8] and set(result["valid_loss"]) == {0.0, 1e-3}
+    # seed 8 at lambda 1e-3 is the same run as a direct train_variant call (the tuning is reproducible)
+    sets = trials.trial_sets("t2", seed=0, **sizes)
+    direct = model.train_variant("W*D*C", sets, field, seed=8, epochs=1, strength=1e-3, curve_every=0, task="t2")
+    record = next(r for r in result["per_seed"]["0.001"] if r["seed"] == 8)
+    assert record["loss"] == pytest.approx(analysis.validation_loss(direct.valid_prob, sets["valid"].y))
+    with pytest.raises(InvalidArgumentError, match="Unknown value 'auc' for argument criterion"):
+        analysis.tune_lambda("W", "t2", field, criterion="auc")
+
+
+def test_bootstrap_interval_of_the_mean() -> None:
+    assert analysis.bootstrap_interval([0.7] * 12) == (pytest.approx(0.7), pytest.approx(0.7))
+    # 10 of 20 seeds solved: the mean's sampling sd is 0.5 / sqrt(20) = 0.112, so about 0.5 +- 0.22
+    low, high = analysis.bootstrap_interval([1.0] * 10 + [0.0] * 10)
+    assert abs(low - (0.5 - 1.96 * 0.5 / np.sqrt(20))) < 0.03 and abs(high - (0.5 + 1.96 * 0.5 / np.sqrt(20))) < 0.03
+    with pytest.raises(InvalidArgumentError, match="at least one value"):
+        analysis.bootstrap_interval([])

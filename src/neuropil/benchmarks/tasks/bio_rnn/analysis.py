@@ -3,7 +3,7 @@ between variants (Wilcoxon signed-rank, Holm, TOST equivalence)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,30 +72,42 @@ def validation_loss(prob: np.ndarray, labels: np.ndarray) -> float:
 
 def tune_lambda(variant: str, task: str, source: Field, *, grid: tuple[float, ...] = LAMBDA_GRID,
                 seeds: tuple[int, ...] = (100, 101, 102, 103, 104), data_seed: int = 0, epochs: int = 10,
-                criterion: str = "loss", home: Any = None) -> dict[str, Any]:
+                criterion: str = "loss", home: Any = None, sizes: dict[str, int] | None = None,
+                on_seed: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Corrected protocol: validation loss (cross-entropy, the penalty not included) and accuracy per
-    lambda and tuning seed (``seeds`` distinct from the evaluation seeds 0..19); ``best`` minimises the
-    mean loss (``criterion="loss"``: graded where accuracy is all-or-nothing) or maximises the mean
+    lambda and tuning seed (``seeds`` distinct from the evaluation seeds 0..19), seed by seed (every
+    lambda of a seed, then the next; ``on_seed`` gets the table so far after each). ``best`` minimises
+    the mean loss (``criterion="loss"``: graded where accuracy is all-or-nothing) or maximises the mean
     accuracy (``"accuracy"``, the first tuning's criterion: ties -> the smaller lambda)."""
     if criterion not in ("loss", "accuracy"):
         raise InvalidArgumentError(f"Unknown value {criterion!r} for argument criterion. Valid values are "
                                    "{'accuracy', 'loss'}.")
-    sets = trial_sets(task, seed=data_seed)
-    per_seed: dict[float, list[dict[str, float]]] = {}
-    for strength in grid:
-        per_seed[strength] = []
-        for s in seeds:
+    sets = trial_sets(task, seed=data_seed, **(sizes or {}))
+    per_seed: dict[float, list[dict[str, float]]] = {strength: [] for strength in grid}
+    result: dict[str, Any] = {}
+    for s in seeds:
+        for strength in grid:
             prob = train_variant(variant, sets, source, seed=s, protocol="corrected", epochs=epochs,
                                  strength=strength, curve_every=0, home=home, task=task).valid_prob
             per_seed[strength].append({"seed": s, "loss": validation_loss(prob, sets["valid"].y),
                                        "accuracy": accuracy(prob, sets["valid"].y)})
+        result = lambda_table(variant, task, per_seed, criterion=criterion)
+        if on_seed is not None:
+            on_seed(result)
+    return result
+
+
+def lambda_table(variant: str, task: str, per_seed: dict[float, list[dict[str, float]]], *,
+                 criterion: str = "loss") -> dict[str, Any]:
+    """The tuning table of :func:`tune_lambda` from per-lambda lists of ``{"seed", "loss", "accuracy"}``."""
     loss = {k: float(np.mean([r["loss"] for r in v])) for k, v in per_seed.items()}
     scores = {k: float(np.mean([r["accuracy"] for r in v])) for k, v in per_seed.items()}
     if criterion == "loss":
         best = min(sorted(loss), key=lambda k: loss[k])
     else:
         best = max(sorted(scores), key=lambda k: (round(scores[k], 4), -k))
-    return {"variant": variant, "task": task, "criterion": criterion, "seeds": list(seeds), "grid": list(grid),
+    seeds = sorted({r["seed"] for v in per_seed.values() for r in v})
+    return {"variant": variant, "task": task, "criterion": criterion, "seeds": seeds, "grid": list(per_seed),
             "valid_loss": loss, "valid_loss_std": {k: float(np.std([r["loss"] for r in v], ddof=1)) if len(v) > 1
                                                    else 0.0 for k, v in per_seed.items()},
             "valid_accuracy": scores, "per_seed": {str(k): v for k, v in per_seed.items()}, "best": best}
