@@ -14,8 +14,10 @@ seed; running them one JSON each lets two processes share the work and resume.
     python docs/results/bio_rnn_tables.py tables    # markdown -> stdout and microns-bio-rnn-tables.md
     python docs/results/bio_rnn_tables.py plots
 
-``collect`` rebuilds the file from RUN_DIR (graph metrics already computed are kept) and adds the graph metrics of the trained |U| (top 10 %, 20 nulls) from the saved weight
-matrices ``<task>-<protocol>-<variant>-seed<s>.npy`` when given, keeping ones already computed.
+``collect`` merges RUN_DIR into the file (a run there replaces the stored run of the same protocol, task,
+variant and seed; graph metrics already computed are kept) and adds the graph metrics of the trained
+|U| (top 10 %, 20 nulls) from the saved weight matrices ``<task>-<protocol>-<variant>-seed<s>.npy`` when
+given, keeping ones already computed.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str |
 
 def collect(run_dir: str, weights: str | None) -> None:
     old = {_key(r): r for r in json.loads(RUNS.read_text())} if RUNS.is_file() else {}
-    rows = {}
+    rows = dict(old)  # stored runs stay; a run in RUN_DIR replaces the stored run of the same key
     for path in sorted(glob.glob(os.path.join(run_dir, "*.json"))):
         row = json.loads(Path(path).read_text())
         previous = old.get(_key(row), {}).get("test", {})
