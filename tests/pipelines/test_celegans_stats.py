@@ -388,7 +388,41 @@ def _has_nan(by_connectome: dict[str, float]) -> bool:
     return any(math.isnan(w) for w in by_connectome.values())
 
 
+#: sources whose weight counts EM sections showing a synapse, and the functional atlas (dF/F)
+SECTION_COUNTING, NOT_SYNAPSES = {"cook_2019"}, {"cook_2019", "randi_2023"}
+
+
+@functools.lru_cache(maxsize=None)
+def _section_ratios(shared_data: Path) -> dict[tuple[str, str], float]:
+    """(section-counting connectome, type) -> median over shared pairs of its count / the median
+    synapse count of the synapse-counting sources."""
+    reported = _reported(shared_data)
+    ratios: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for key, by_connectome in reported.items():
+        synapses = [w for c, w in by_connectome.items() if c not in NOT_SYNAPSES]
+        for connectome in SECTION_COUNTING & set(by_connectome):
+            if synapses and statistics.median(synapses) > 0:
+                ratios[(connectome, key[2])].append(by_connectome[connectome] / statistics.median(synapses))
+    return {key: statistics.median(values) for key, values in ratios.items()}
+
+
+def _in_synapses(shared_data: Path, kind: str, by_connectome: dict[str, float]) -> dict[str, float]:
+    """Weights in synapses: section counts divided by their source's section-to-synapse ratio."""
+    ratios = _section_ratios(shared_data)
+    return {c: w / ratios[(c, kind)] if c in SECTION_COUNTING else w for c, w in by_connectome.items()}
+
+
+def test_cook_sections_are_two_to_three_synapses(shared_data: Path, ingested_home: Path) -> None:
+    """The reason for the conversion, and the manifest records the ratios the consensus used."""
+    ratios = _section_ratios(shared_data)
+    assert ratios[("cook_2019", "chemical")] == pytest.approx(2.0)
+    assert ratios[("cook_2019", "electrical")] == pytest.approx(3.0)
+    manifest = json.loads((ingested_home / "celegans-connectomes" / "1.0.0" / "manifest.json").read_text())
+    assert manifest["consensus_section_ratios"] == {"cook_2019": {"chemical": 2.0, "electrical": 3.0}}
+
+
 def _check_consensus_row(row: dict, by_connectome: dict[str, float]) -> None:
+    """``by_connectome``: the weights of the reporting sources in synapses (:func:`_in_synapses`)."""
     values = list(by_connectome.values())
     key = (row["pre"], row["post"], row["type"])
     assert row["n_reporting"] == len(values), key
@@ -410,18 +444,20 @@ def test_consensus_sample_matches_independent_weights(shared_data: Path, ingeste
         keys.append(("ADAL", "AIBL", "chemical"))
     # a pair where several connectomes report the same weight: the mean must run over every value;
     # the published consensus averaged the unique values only
+    relative = {key: _in_synapses(shared_data, key[2], reported[key]) for key in sorted(reported)
+                if len(reported[key]) >= 3 and not _has_nan(reported[key])}
     repeated = [
-        key for key in sorted(reported)
-        if len(reported[key]) >= 3 and len(set(reported[key].values())) < len(reported[key])
-        and statistics.fmean(reported[key].values()) != pytest.approx(statistics.fmean(set(reported[key].values())))
+        key for key, by_connectome in relative.items()
+        if len(set(by_connectome.values())) < len(by_connectome)
+        and statistics.fmean(by_connectome.values()) != pytest.approx(statistics.fmean(set(by_connectome.values())))
     ]
     assert repeated, "the real connectomes share weights on many pairs"
     keys += repeated[:3]
     for key in keys:
         assert key in reported, f"consensus row {key} is reported by no connectome"
-        _check_consensus_row(rows[key], reported[key])
+        _check_consensus_row(rows[key], _in_synapses(shared_data, key[2], reported[key]))
     for key in repeated[:3]:
-        unique_mean = statistics.fmean(set(reported[key].values()))
+        unique_mean = statistics.fmean(set(_in_synapses(shared_data, key[2], reported[key]).values()))
         assert rows[key]["weight_mean"] != pytest.approx(unique_mean), key
 
 
@@ -437,7 +473,7 @@ def test_consensus_covers_exactly_the_reported_edges(shared_data: Path, ingested
         assert (axis[row["pre_index"]], axis[row["post_index"]]) == (row["pre"], row["post"])
         if row["type"] == "electrical":
             assert row["pre"] <= row["post"], "electrical pairs are unordered, stored in axis order"
-        _check_consensus_row(row, reported[(row["pre"], row["post"], row["type"])])
+        _check_consensus_row(row, _in_synapses(shared_data, row["type"], reported[(row["pre"], row["post"], row["type"])]))
 
 
 def _nan_functional_edges(shared_data: Path) -> list[tuple[str, str, str]]:

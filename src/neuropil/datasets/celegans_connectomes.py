@@ -188,11 +188,15 @@ SCHEMA = {
     "unmapped.parquet": {"connectome": "string", "raw_label": "string", "rows": "int64: source rows naming it"},
     "consensus.parquet": {
         "pre_index": "int32", "post_index": "int32", "pre": "string", "post": "string", "type": "string",
-        "n_reporting": "int32: connectomes with this edge",
+        "n_reporting": "int32: connectome annotations with this edge (several re-read the same micrographs)",
+        "n_series": "int32: independent EM series (animals) that must have shown it, a lower bound "
+                    "(neuropil.pipelines.celegans_consensus.EM_SERIES)",
         "n_covering": "int32: connectomes whose annotated region covers both neurons",
-        "weight_mean": "float64: over the reporting connectomes, every value (not unique values)",
-        "weight_median": "float64", "weight_std": "float64 (ddof=0)",
+        "weight_mean": "float64: over every reporting connectome, in synapses (chemical, electrical; EM section "
+                       "counts converted by the manifest's consensus_section_ratios) or dF/F (functional)",
+        "weight_median": "float64: same unit", "weight_std": "float64: same unit (ddof=0)",
         "sources": "list<string>: reporting connectome ids",
+        "series": "list<string>: the series counted in n_series",
     },
 }
 

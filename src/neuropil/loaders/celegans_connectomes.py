@@ -75,8 +75,8 @@ def _ensure_available(path: Path, connectome: str) -> None:
 
 def edge_table(*, connectome: str = DEFAULT_CONNECTOME, home: str | os.PathLike[str] | None = None,
                min_reporting: int = 1) -> pd.DataFrame:
-    """Edges of one connectome (or the consensus, weight = mean over reporting connectomes) as
-    ``pre_index, post_index, type, weight`` with electrical pairs stored once."""
+    """Edges of one connectome (or the consensus, weight = its mean over the reporting connectomes in
+    synapses, or dF/F for functional edges) as ``pre_index, post_index, type, weight`` with electrical pairs stored once."""
     path = _store_path(home)
     _check_connectome(connectome)
     _ensure_available(path, connectome)
@@ -203,9 +203,10 @@ def _hf_features() -> dict[str, Any]:
     })
     consensus = Features({
         "pre_index": Value("int32"), "post_index": Value("int32"), "pre": Value("string"), "post": Value("string"),
-        "type": ClassLabel(names=list(EDGE_TYPES)), "n_reporting": Value("int32"), "n_covering": Value("int32"),
-        "weight_mean": Value("float64"), "weight_median": Value("float64"), "weight_std": Value("float64"),
-        "sources": Sequence(Value("string")),
+        "type": ClassLabel(names=list(EDGE_TYPES)), "n_reporting": Value("int32"), "n_series": Value("int32"),
+        "n_covering": Value("int32"), "weight_mean": Value("float64"), "weight_median": Value("float64"),
+        "weight_std": Value("float64"), "sources": Sequence(Value("string")),
+        "series": Sequence(Value("string")),
     })
     return {"neurons": neurons, "edges": edges, "consensus": consensus}
 

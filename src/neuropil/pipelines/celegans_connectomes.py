@@ -5,7 +5,8 @@ one row per source record with ``pre_raw, post_raw, type, weight`` (plus per-sou
 :func:`homogenize` step maps every label through the one name table
 (:mod:`neuropil.pipelines.celegans_names`), splits neuron-neuron edges from edges to muscles and
 other cells, collapses electrical junctions to one row per unordered pair, counts every label it
-could not map, and builds the consensus table. Pure functions; :func:`ingest` does the I/O.
+could not map, and builds the consensus table (:mod:`.celegans_consensus`). Pure functions;
+:func:`ingest` does the I/O.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import numpy as np
 import pandas as pd
 
 from neuropil.errors import RawFormatError, UnmappedLabelError
+from neuropil.pipelines.celegans_consensus import CONSENSUS_UNITS, build_consensus, section_ratios
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
 logger = logging.getLogger(__name__)
 
 # 1.1.0: Witvliet 2021 datasets 1-6 (outside the consensus); excgl is exc_gl
-PIPELINE_VERSION = "1.1.0"
+# 1.2.0: consensus weights in one unit (synapses; dF/F), n_series by EM series (celegans_consensus)
+PIPELINE_VERSION = "1.2.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -392,41 +395,6 @@ def homogenize(
     return tables, stats, coverage
 
 
-CONSENSUS_COLUMNS = ["pre_index", "post_index", "pre", "post", "type", "n_reporting", "n_covering",
-                     "weight_mean", "weight_median", "weight_std", "sources"]
-
-
-def build_consensus(edges: pd.DataFrame, coverage: Mapping[str, list[str]]) -> pd.DataFrame:
-    """Per ordered pair (unordered for electrical) and type: how many connectomes report the edge,
-    out of how many cover both neurons, and the mean / median / std over *every* reported weight."""
-    if edges.empty:
-        return pd.DataFrame(columns=CONSENSUS_COLUMNS)
-    ordered = edges.sort_values(["pre_index", "post_index", "type"], kind="stable")
-    grouped = ordered.groupby(["pre_index", "post_index", "type"], sort=False)
-    consensus = grouped.agg(
-        pre=("pre", "first"), post=("post", "first"), n_reporting=("connectome", "size"),
-        weight_mean=("weight", "mean"), weight_median=("weight", "median"),
-    ).reset_index()
-    consensus["weight_std"] = grouped["weight"].std(ddof=0).to_numpy()
-    # groups are contiguous in the sorted table, so the source lists are slices of one list
-    ends = np.cumsum(consensus["n_reporting"].to_numpy()).tolist()
-    names = ordered["connectome"].tolist()
-    consensus["sources"] = [names[start:end] for start, end in zip([0, *ends[:-1]], ends)]
-    n = len(CANONICAL_LABELS)
-    n_covering = np.zeros(len(consensus), dtype="int32")
-    for kind in consensus["type"].unique():
-        rows = (consensus["type"] == kind).to_numpy()
-        pre = consensus.loc[rows, "pre_index"].to_numpy()
-        post = consensus.loc[rows, "post_index"].to_numpy()
-        for connectome in edges.loc[edges["type"] == kind, "connectome"].unique():
-            covered = np.zeros(n, dtype=bool)
-            covered[[LABEL_INDEX[label] for label in coverage[connectome]]] = True
-            n_covering[rows] += covered[pre] & covered[post]
-    consensus["n_covering"] = n_covering
-    consensus["n_reporting"] = consensus["n_reporting"].astype("int32")
-    return consensus[CONSENSUS_COLUMNS]
-
-
 def parameters(*, q_threshold: float = DEFAULT_Q_THRESHOLD, strict: bool = False) -> dict[str, Any]:
     """Validated ingest parameters (they are part of the output's fingerprint)."""
     from neuropil.errors import InvalidArgumentError
@@ -485,5 +453,8 @@ def build(
         "stats": stats,
         "unmapped": unmapped,
         "coverage_counts": {c: len(v) for c, v in coverage.items()},
+        "consensus_units": dict(CONSENSUS_UNITS),
+        "consensus_section_ratios": section_ratios(
+            tables["edges"][tables["edges"]["connectome"].isin(CONSENSUS_CONNECTOMES)]),
     }
     return outputs, extras
