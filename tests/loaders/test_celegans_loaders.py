@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import neuropil
-from neuropil.errors import InvalidArgumentError, NotIngestedError, StoreCorruptedError
+from neuropil.errors import InvalidArgumentError, NotIngestedError
 
 DATASET = "celegans-connectomes"
 
@@ -95,50 +95,6 @@ def test_consensus_graph_and_min_reporting(ingested_home: Path) -> None:
     data = neuropil.load(DATASET, connectome="consensus", format="pyg", min_reporting=5, home=ingested_home)
     assert data.edge_index.shape[1] > 0
 
-
-def test_in_memory_dataset_follows_pyg_conventions(ingested_home: Path, tmp_path: Path) -> None:
-    import shutil
-
-    import torch_geometric.transforms as T
-
-    from neuropil.loaders.celegans_connectomes import CElegansConnectomes
-
-    root = tmp_path / "root"
-    shutil.copytree(ingested_home, root, symlinks=True)
-    calls = []
-
-    def pre_transform(data):
-        calls.append(data.connectome)
-        data.marked = torch.tensor([1])
-        return data
-
-    dataset = CElegansConnectomes(root, connectomes=("cook_2019", "witvliet_8"), pre_transform=pre_transform,
-                                  transform=T.ToUndirected())
-    assert len(dataset) == 2 and calls == ["cook_2019", "witvliet_8"]
-    assert dataset[0].connectome == "cook_2019" and dataset[0].edge_attr.shape[1] == 3
-    assert dataset[1].is_undirected()
-    again = CElegansConnectomes(root, connectomes=("cook_2019", "witvliet_8"), pre_transform=pre_transform)
-    assert calls == ["cook_2019", "witvliet_8"]  # processed file reused, pre_transform not re-run
-    assert torch.equal(again[0].edge_attr, neuropil.load(DATASET, connectome="cook_2019", format="pyg", functional=True,
-                                                          home=root).edge_attr)
-    CElegansConnectomes(root, connectomes=("cook_2019", "witvliet_8"), pre_transform=pre_transform, force_reload=True)
-    assert len(calls) == 4
-    # a tampered processed file is refused before torch.load ever sees it
-    processed = next((root / DATASET / "pyg").glob("*.pt"))
-    processed.write_bytes(processed.read_bytes() + b"tampered")
-    with pytest.raises(StoreCorruptedError, match="force_reload=True"):
-        CElegansConnectomes(root, connectomes=("cook_2019", "witvliet_8"), pre_transform=pre_transform)
-
-
-
-def test_in_memory_dataset_on_an_empty_root_names_the_ingest_command(tmp_path: Path) -> None:
-    from neuropil.loaders.celegans_connectomes import CElegansConnectomes
-
-    root = tmp_path / "empty"
-    with pytest.raises(NotIngestedError, match=f"neuropil ingest celegans-connectomes --home {root}"):
-        CElegansConnectomes(root)
-    # the loader builds nothing: no version folder that a later ingest would have to clear away
-    assert not (root / DATASET).exists()
 
 def test_hf_dataset_has_real_features(ingested_home: Path) -> None:
     from datasets import ClassLabel

@@ -1,4 +1,4 @@
-"""``Evaluator(task).eval(dict)``, OGB's API without its prompts: the evaluator checks the shapes and
+"""``Evaluator(name).eval(dict)``, OGB's API without its prompts: the evaluator checks the shapes and
 types of its input, returns a dict of metrics, documents ``expected_input_format``, and never sees
 a model. The metric code lives in the task's module (``evaluate`` and ``EXPECTED_INPUT_FORMAT``).
 """
@@ -15,8 +15,13 @@ from neuropil.errors import InvalidArgumentError
 
 
 class Evaluator:
-    def __init__(self, task: str) -> None:
-        self.task = get_task(task)
+    """``Evaluator(name="vessel-link")``: ``name`` is a task id (OGB's keyword, so ``Evaluator(name=...)``
+    from an OGB script works); ``eval_metric`` is the task's primary metric, as on OGB's evaluators."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.task = get_task(name)
+        self.eval_metric = self.task.primary_metric
         self._module = implementation(self.task).trained
 
     @property

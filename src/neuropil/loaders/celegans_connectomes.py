@@ -25,16 +25,15 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from neuropil import _store
-from neuropil.datasets.celegans_connectomes import CONNECTOMES, EDGE_TYPES, NEURON_TYPES, SPEC
+from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES, SPEC
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
@@ -251,130 +250,10 @@ def to_networkx(*, connectome: str = DEFAULT_CONNECTOME, functional: bool = True
     return graph
 
 
-def _require_ingested(root: Path) -> None:
-    """Loaders read published files and never build them (pipelines sit upstream): name the command."""
-    if _store.read_manifest(SPEC.id, SPEC.version, root) is None:
-        raise NotIngestedError(
-            f"Dataset {SPEC.id!r} version {SPEC.version} is not ingested in {root}. Run "
-            f"`neuropil ingest {SPEC.id} --home {root}` (or neuropil.ingest({SPEC.id!r}, home=...)) first."
-        )
-
-
-def _make_in_memory_dataset() -> type:
-    """Built lazily so that importing neuropil does not import torch_geometric."""
-    import hashlib
-
-    import torch
-    from torch_geometric.data import InMemoryDataset
-
-    class CElegansConnectomes(InMemoryDataset):
-        r"""The C. elegans connectomes as a PyG ``InMemoryDataset``: one graph per connectome, all on
-        the canonical 300-neuron axis.
-
-        Follows PyG's conventions: ``root`` (the neuropil home holding the ingested Parquet files;
-        run ``neuropil ingest celegans-connectomes --home ROOT`` first), ``transform``, ``pre_transform``, ``pre_filter``,
-        ``force_reload``. ``edge_attr`` always has the three columns [electrical, chemical,
-        functional] so that every graph collates. The processed file is written by us and its SHA-256 is checked before it
-        is read back with ``torch.load(weights_only=True)``.
-
-        **STATS:**
-
-        .. list-table::
-            :header-rows: 1
-
-            * - #graphs
-              - #nodes
-              - #edges (cook_2019)
-              - #features
-              - task
-            * - 10 (+ consensus)
-              - 300
-              - ~8,000
-              - 4 + K
-              - node classification (neuron type), link prediction
-        """
-
-        def __init__(self, root: str | os.PathLike[str], connectomes: tuple[str, ...] | None = None,
-                     transform: Callable | None = None, pre_transform: Callable | None = None,
-                     pre_filter: Callable | None = None, force_reload: bool = False) -> None:
-            self.connectomes = tuple(connectomes or CONNECTOMES)
-            for name in self.connectomes:
-                _check_connectome(name)
-            _require_ingested(Path(root).expanduser())
-            super().__init__(str(root), transform, pre_transform, pre_filter, force_reload=force_reload)
-            self._load_verified()
-
-        @property
-        def raw_dir(self) -> str:
-            return str(_store.version_path(SPEC.id, SPEC.version, self.root))
-
-        @property
-        def processed_dir(self) -> str:
-            return os.path.join(self.root, SPEC.id, "pyg")
-
-        @property
-        def raw_file_names(self) -> list[str]:
-            return ["manifest.json", "neurons.parquet", "edges.parquet", "consensus.parquet"]
-
-        @property
-        def processed_file_names(self) -> list[str]:
-            return [f"{self._key()}.pt"]
-
-        def _key(self) -> str:
-            manifest = _store.read_manifest(SPEC.id, SPEC.version, self.root) or {}
-            payload = json.dumps([manifest.get("fingerprint"), self.connectomes,
-                                  repr(self.pre_transform), repr(self.pre_filter)])
-            return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-        def _process(self) -> None:
-            # PyG's own _process keeps pre_transform.pt and may torch.load it with weights_only=False;
-            # the pre_transform is part of our processed-file key instead.
-            path = Path(self.processed_paths[0])
-            if path.is_file() and path.with_suffix(".sha256").is_file() and not self.force_reload:
-                return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.process()
-
-        def process(self) -> None:
-            graphs = [to_pyg(connectome=name, functional=True, home=self.root) for name in self.connectomes]
-            if self.pre_filter is not None:
-                graphs = [g for g in graphs if self.pre_filter(g)]
-            if self.pre_transform is not None:
-                graphs = [self.pre_transform(g) for g in graphs]
-            data, slices = self.collate(graphs)
-            payload = {"data": data.to_dict(), "slices": slices}
-            path = Path(self.processed_paths[0])
-            temporary = path.with_suffix(".tmp")
-            torch.save(payload, temporary)
-            digest = hashlib.sha256(temporary.read_bytes()).hexdigest()
-            os.replace(temporary, path)
-            path.with_suffix(".sha256").write_text(digest)
-
-        def _load_verified(self) -> None:
-            from torch_geometric.data import Data
-
-            from neuropil.errors import StoreCorruptedError
-
-            path = Path(self.processed_paths[0])
-            expected = path.with_suffix(".sha256").read_text().strip()
-            blob = path.read_bytes()
-            if hashlib.sha256(blob).hexdigest() != expected:
-                raise StoreCorruptedError(f"{path} does not match its recorded SHA-256; pass force_reload=True.")
-            import io
-
-            payload = torch.load(io.BytesIO(blob), weights_only=True)
-            self.data, self.slices = Data.from_dict(payload["data"]), payload["slices"]
-
-    return CElegansConnectomes
-
-
-_DATASET_CLASS: type | None = None
-
-
 def __getattr__(name: str) -> Any:
-    global _DATASET_CLASS
+    # the PyG class lives in its own module so that importing this one never imports torch_geometric
     if name == "CElegansConnectomes":
-        if _DATASET_CLASS is None:
-            _DATASET_CLASS = _make_in_memory_dataset()
-        return _DATASET_CLASS
-    raise AttributeError(name)
+        from neuropil.loaders.celegans_connectomes_pyg import CElegansConnectomes
+
+        return CElegansConnectomes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

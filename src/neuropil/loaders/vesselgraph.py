@@ -12,7 +12,8 @@ view                       nodes                         edges                  
 Example::
 
     >>> import neuropil
-    >>> ds = neuropil.load("vesselgraph", graph="sample", task="link", format="pyg")   # doctest: +SKIP
+    >>> from neuropil.loaders.vesselgraph import VesselLinkDataset                       # doctest: +SKIP
+    >>> ds = VesselLinkDataset("data/vessel_link", graph="sample")  # an OGB-shaped InMemoryDataset
     >>> split = ds.get_edge_split()             # OGB: {'train': {'edge', 'edge_neg'}, 'valid': ..., 'test': ...}
     >>> split["test"]["edge"].shape                                                       # doctest: +SKIP
     torch.Size([305, 2])
@@ -43,8 +44,6 @@ from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_valu
 
 TABLES = ("nodes", "edges", "link_split")
 TASKS = ("link", "node")
-NEGATIVES = ("spatial", "random")
-NODE_FEATURES = ("xyz", "xyz+degree+border")
 LINK_EDGE_FEATURES = ("length", "distance", "avgRadiusAvg", "roundnessAvg", "curveness")
 LINE_FEATURES = ("length", "distance", "curveness")
 #: minRadiusAvg class boundaries in voxels (VesselGraph's "pb" choice 5, 13.33): <= 5, (5, 13.33], > 13.33
@@ -83,75 +82,6 @@ def to_pandas(*, table: str = "edges", graph: str = SAMPLE, home: str | os.PathL
 def radius_class(min_radius: np.ndarray) -> np.ndarray:
     """0 (<= 5), 1 (5, 13.33], 2 (> 13.33) voxels."""
     return np.searchsorted(np.asarray(RADIUS_BOUNDARIES), np.asarray(min_radius, dtype=np.float64), side="left")
-
-
-class VesselLinkDataset:
-    """The ``vessel-link`` view: ``data`` (train graph) and OGB's ``get_edge_split()``."""
-
-    def __init__(self, data: Any, split: dict[str, dict[str, Any]], *, graph: str, negatives: str, split_sha256: str,
-                 spatial_delta: float | None) -> None:
-        self.data = data
-        self._split = split
-        self.graph = graph
-        self.negatives = negatives
-        self.split_sha256 = split_sha256
-        self.spatial_delta = spatial_delta
-
-    def __getitem__(self, index: int) -> Any:
-        if index != 0:
-            raise IndexError(f"VesselLinkDataset holds one graph; index {index} is out of range.")
-        return self.data
-
-    def __len__(self) -> int:
-        return 1
-
-    def get_edge_split(self) -> dict[str, dict[str, Any]]:
-        """``{'train'|'valid'|'test': {'edge': (E, 2), 'edge_neg': (E, 2), 'edge_neg_random', 'edge_neg_spatial'}}``."""
-        return {name: dict(part) for name, part in self._split.items()}
-
-    def __repr__(self) -> str:
-        return f"VesselLinkDataset(graph={self.graph!r}, negatives={self.negatives!r}, {self.data})"
-
-
-def _link_view(graph: str, home: Any, negatives: str, node_features: str) -> VesselLinkDataset:
-    import torch
-    from torch_geometric.data import Data
-
-    if negatives not in NEGATIVES:
-        raise InvalidArgumentError(unknown_value(negatives, "negatives", NEGATIVES))
-    if node_features not in NODE_FEATURES:
-        raise InvalidArgumentError(unknown_value(node_features, "node_features", NODE_FEATURES))
-    nodes = _read("nodes", graph, home)
-    edges = _read("edges", graph, home)
-    link = _read("link_split", graph, home)
-    stats = ((_store.read_manifest(SPEC.id, SPEC.version, home) or {}).get("stats") or {}).get(graph, {})
-    key = edges["source"].to_numpy() * len(nodes) + edges["target"].to_numpy()
-    edge_attr_of = pd.DataFrame(edges[list(LINK_EDGE_FEATURES)].to_numpy(np.float32), index=key)
-    split: dict[str, dict[str, Any]] = {}
-    for name in ("train", "valid", "test"):
-        part = link[link["split"] == name]
-        entry = {}
-        for kind, field in (("pos", "edge"), ("neg_random", "edge_neg_random"), ("neg_spatial", "edge_neg_spatial")):
-            pairs = part.loc[part["kind"] == kind, ["source", "target"]].to_numpy(np.int64)
-            entry[field] = torch.from_numpy(np.ascontiguousarray(pairs.reshape(-1, 2)))
-        positives = entry["edge"].numpy()
-        entry["edge_attr"] = torch.from_numpy(np.array(edge_attr_of.loc[positives[:, 0] * len(nodes) + positives[:, 1]].to_numpy()))
-        entry["edge_neg"] = entry[f"edge_neg_{negatives}"]
-        if entry["edge_neg"].shape[0] == 0:
-            raise InvalidArgumentError(f"Graph {graph!r} has no {negatives} negatives (no edge distances).")
-        split[name] = entry
-    train = split["train"]["edge"]
-    x_columns = [nodes[c].to_numpy(np.float32) for c in ("pos_x", "pos_y", "pos_z")]
-    if node_features == "xyz+degree+border":
-        degree = np.bincount(train.numpy().ravel(), minlength=len(nodes)).astype(np.float32)
-        x_columns += [degree, nodes["is_at_sample_border"].to_numpy(np.float32)]
-    edge_index = torch.cat([train.t(), train.t().flip(0)], dim=1)
-    data = Data(x=torch.from_numpy(np.stack(x_columns, axis=1)), edge_index=edge_index,
-                edge_attr=torch.cat([split["train"]["edge_attr"]] * 2, dim=0),
-                pos=torch.from_numpy(np.array(nodes[["pos_x", "pos_y", "pos_z"]].to_numpy(np.float32))),
-                num_nodes=len(nodes))
-    return VesselLinkDataset(data, split, graph=graph, negatives=negatives,
-                             split_sha256=stats.get("link_split_sha256", ""), spatial_delta=stats.get("spatial_delta"))
 
 
 def line_graph_edges(source: np.ndarray, target: np.ndarray, num_nodes: int) -> np.ndarray:
@@ -193,12 +123,15 @@ def _node_view(graph: str, home: Any) -> Any:
 
 def to_pyg(*, graph: str = SAMPLE, task: str | None = None, negatives: str = "spatial", node_features: str = "xyz",
            home: str | os.PathLike[str] | None = None) -> Any:
-    """The graph (``task=None``), the link view (``task="link"``) or the line graph (``task="node"``)."""
+    """The graph (``task=None``), the link view (``task="link"``: a :class:`VesselLinkDataset` held in
+    memory; give it a ``root`` to cache it on disk) or the line graph (``task="node"``)."""
     import torch
     from torch_geometric.data import Data
 
     if task == "link":
-        return _link_view(graph, home, negatives, node_features)
+        from neuropil.loaders.vesselgraph_pyg import VesselLinkDataset
+
+        return VesselLinkDataset(None, graph=graph, negatives=negatives, node_features=node_features, home=home)
     if task == "node":
         return _node_view(graph, home)
     if task is not None:
@@ -206,11 +139,11 @@ def to_pyg(*, graph: str = SAMPLE, task: str | None = None, negatives: str = "sp
     nodes = _read("nodes", graph, home)
     edges = _read("edges", graph, home)
     pairs = edges[["source", "target"]].to_numpy(np.int64)
-    attr = torch.from_numpy(edges[list(LINK_EDGE_FEATURES)].to_numpy(np.float32))
-    return Data(x=torch.from_numpy(nodes[["pos_x", "pos_y", "pos_z"]].to_numpy(np.float32)),
+    attr = torch.from_numpy(edges[list(LINK_EDGE_FEATURES)].to_numpy(np.float32, copy=True))
+    return Data(x=torch.from_numpy(nodes[["pos_x", "pos_y", "pos_z"]].to_numpy(np.float32, copy=True)),
                 edge_index=torch.from_numpy(np.concatenate([pairs, pairs[:, ::-1]]).T.copy()),
                 edge_attr=torch.cat([attr, attr]), num_nodes=len(nodes),
-                is_at_sample_border=torch.from_numpy(nodes["is_at_sample_border"].to_numpy()))
+                is_at_sample_border=torch.from_numpy(nodes["is_at_sample_border"].to_numpy(copy=True)))
 
 
 def to_networkx(*, graph: str = SAMPLE, home: str | os.PathLike[str] | None = None) -> Any:
@@ -226,3 +159,12 @@ def to_networkx(*, graph: str = SAMPLE, home: str | os.PathLike[str] | None = No
     g.add_edges_from((int(s), int(t), dict(zip(attributes, values)))
                      for s, t, *values in edges[["source", "target", *attributes]].itertuples(index=False))
     return g
+
+
+def __getattr__(name: str) -> Any:
+    # the PyG class lives in its own module so that importing this one never imports torch_geometric
+    if name == "VesselLinkDataset":
+        from neuropil.loaders.vesselgraph_pyg import VesselLinkDataset
+
+        return VesselLinkDataset
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
