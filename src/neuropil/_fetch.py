@@ -61,11 +61,21 @@ class RawFile:
     derive_with: str = ""
     #: set where ``url`` serves an archive (zip, tar, tar.gz) that holds the file at this path
     archive_member: str | None = None
+    #: SHA-256 of that archive, where known: checked before anything is extracted
+    archive_sha256: str | None = None
+    #: git blob id (SHA-1 of ``b"blob <size>\\0" + content``): the second accepted digest, used where
+    #: no SHA-256 is registered (files listed from a git tree, e.g. 40 large MICrONS spikes files)
+    git_blob: str | None = None
 
     @property
     def mirror_relative(self) -> str:
         """Path below a mirror folder or mirror URL."""
         return self.mirror_path or self.name
+
+    @property
+    def digest(self) -> str:
+        """What identifies the content: the SHA-256, else ``git-blob:<id>`` (fingerprints, manifests)."""
+        return self.sha256 or f"git-blob:{self.git_blob}"
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
@@ -76,16 +86,40 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def git_blob_of(path: str | os.PathLike[str]) -> str:
+    """git's object id of the file's content: SHA-1 of ``b"blob <size>\\0"`` followed by the bytes."""
+    digest = hashlib.sha1(b"blob %d\0" % os.path.getsize(path), usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def mismatch(data_or_path: bytes | Path, raw: RawFile) -> tuple[str, str, str] | None:
+    """``(kind, expected, actual)`` where the content does not match the registered digest, else None:
+    the SHA-256 when one is registered, else the git blob id."""
+    if isinstance(data_or_path, bytes):
+        if raw.sha256:
+            actual = hashlib.sha256(data_or_path).hexdigest()
+        else:
+            actual = hashlib.sha1(b"blob %d\0" % len(data_or_path) + data_or_path, usedforsecurity=False).hexdigest()
+    else:
+        actual = sha256_of(data_or_path) if raw.sha256 else git_blob_of(data_or_path)
+    kind, expected = ("SHA-256", raw.sha256) if raw.sha256 else ("git blob id", raw.git_blob or "")
+    return None if actual == expected else (kind, expected, actual)
+
+
 def verify(path: Path, raw: RawFile) -> Path:
-    actual = sha256_of(path)
-    if actual != raw.sha256:
+    wrong = mismatch(path, raw)
+    if wrong is not None:
+        kind, expected, actual = wrong
         hint = (
             f"install {raw.package_requirement}, whose copy matches"
             if raw.package_requirement
             else "delete it and fetch it again, or point --raw-dir at an unmodified copy"
         )
         raise ChecksumError(
-            f"SHA-256 mismatch for raw file {raw.name!r} at {path}: expected {raw.sha256}, "
+            f"{kind} mismatch for raw file {raw.name!r} at {path}: expected {expected}, "
             f"got {actual}. The file is truncated, corrupted or a different version; {hint}."
         )
     return path

@@ -35,7 +35,18 @@ def _csv_counts(path: Path) -> tuple[int, int, int]:
     return len(body), sum(v > 0 for v in values), sum(values)
 
 
-def test_registry_declares_every_file_with_url_and_independent_sha256(shared_root: Path) -> None:
+def _upstream_listing(shared_root: Path) -> dict[str, tuple[str, str, str]]:
+    """The pinned commit's listing (made from the git tree, not by neuropil): path -> (sha256 or -, size, blob)."""
+    upstream = {}
+    for line in (shared_root.parent / "microns-upstream.sha256").read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        digest, size, blob, path = line.split()
+        upstream[path.removeprefix("Model/DATA/info/")] = (digest, size, blob)
+    return upstream
+
+
+def test_registry_hashes_of_the_files_here_equal_the_independent_sha256sums(shared_root: Path) -> None:
     from neuropil.datasets import get_spec
 
     spec = get_spec("microns-fields")
@@ -46,30 +57,61 @@ def test_registry_declares_every_file_with_url_and_independent_sha256(shared_roo
             sums[name.removeprefix(FIELD_DIR + "/")] = digest
     on_disk = {f"{p.parent.name}/{p.name}" for p in (shared_root / FIELD_DIR).glob("*_*_*/*")}
     assert len(on_disk) == 330 and set(sums) == on_disk
-    assert {r.name: r.sha256 for r in spec.raw_files} == sums
-    for raw in spec.raw_files:
-        assert raw.url == ("https://raw.githubusercontent.com/neurovium/CorticalBlueprintRNN/"
-                           "8d5e241b444803ba552923d32a5fcef39439425b/Model/DATA/info/" + raw.name)
-    assert sum(r.name.endswith("corr_matrix.npy") for r in spec.raw_files) == 20
-    assert sum(r.name.endswith("precision_matrix.npy") for r in spec.raw_files) == 4
-    assert sorted(r.name.split("/")[0] for r in spec.raw_files if "/spikes_" in r.name) == [
-        "4_7_2", "5_3_2", "6_2_8", "6_4_8", "6_6_8", "6_7_8"]
+    registered = {r.name: r.sha256 for r in spec.raw_files}
+    assert {name: registered[name] for name in sums} == sums
 
 
-def test_registered_hashes_equal_the_upstream_listing(shared_root: Path) -> None:
-    """Every registered field file is in the pinned commit's listing, with the same SHA-256."""
+def test_every_upstream_file_is_registered_with_its_url_and_digests(shared_root: Path) -> None:
+    """All 504 data files of the pinned commit: the SHA-256 where the listing has one, the git blob id always."""
     from neuropil.datasets import get_spec
 
-    listing = shared_root.parent / "microns-upstream.sha256"
-    upstream = {}
-    for line in listing.read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        digest, _size, _blob, path = line.split()
-        upstream[path.removeprefix("Model/DATA/info/")] = digest
+    upstream = _upstream_listing(shared_root)
     assert len(upstream) == 504
-    for raw in get_spec("microns-fields").raw_files:
-        assert upstream[raw.name] == raw.sha256, raw.name
+    spec = get_spec("microns-fields")
+    assert sorted(r.name for r in spec.raw_files) == sorted(upstream)
+    for raw in spec.raw_files:
+        digest, _size, blob = upstream[raw.name]
+        assert raw.git_blob == blob, raw.name
+        assert raw.sha256 == ("" if digest == "-" else digest), raw.name
+        assert raw.url == ("https://raw.githubusercontent.com/neurovium/CorticalBlueprintRNN/"
+                           "8d5e241b444803ba552923d32a5fcef39439425b/Model/DATA/info/" + raw.name)
+    blob_only = [r.name for r in spec.raw_files if not r.sha256]
+    assert len(blob_only) == 40 and all("/spikes_" in name for name in blob_only)
+    for kind in ("corr_matrix.npy", "sttc_matrix.npy", "precision_matrix.npy", "/spikes_"):
+        assert sum(kind in r.name for r in spec.raw_files) == 56, kind
+    # the structure of every field is required, function is optional (fetched per field)
+    assert len(spec.required) == 56 * 5 and not any("matrix" in n or "spikes" in n for n in spec.required)
+
+
+def test_git_blob_id_verifies_a_real_file_and_names_a_mismatch(shared_root: Path, tmp_path: Path) -> None:
+    import dataclasses
+    import shutil
+
+    from neuropil._fetch import git_blob_of, locate
+    from neuropil.datasets import get_spec
+    from neuropil.pipelines._npy import load_verified_npy
+
+    name = "4_7_2/spikes_4_7_2.npy"
+    blob = _upstream_listing(shared_root)[name][2]
+    # registered as the 40 large spikes files are: a git blob id and no SHA-256
+    raw = dataclasses.replace(get_spec("microns-fields").raw_file(name), sha256="")
+    assert raw.git_blob == blob and raw.digest == f"git-blob:{blob}"
+    real = shared_root / FIELD_DIR / name
+    assert git_blob_of(real) == blob
+    assert locate(raw, "microns-fields", raw_dir=shared_root, home=tmp_path) == real.resolve()
+    spikes = load_verified_npy(real, raw, name=name)
+    assert spikes.dtype == object and len(spikes) == 88  # INF.md: 88 neurons in 4_7_2
+    damaged = tmp_path / "mirror" / FIELD_DIR / name
+    damaged.parent.mkdir(parents=True)
+    shutil.copyfile(real, damaged)
+    data = bytearray(real.read_bytes())
+    data[-1] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    actual = git_blob_of(damaged)
+    with pytest.raises(ChecksumError, match=rf"git blob id mismatch for raw file '{name}' at .*: expected {blob}, got {actual}"):
+        locate(raw, "microns-fields", raw_dir=tmp_path / "mirror", home=tmp_path)
+    with pytest.raises(ChecksumError, match=rf"git blob id mismatch .* expected {blob}, got {actual}.*Refusing to unpickle"):
+        load_verified_npy(damaged, raw, name=name)
 
 
 def test_info_reports_per_field_counts_derived_from_the_csvs(fields_home: Path, shared_root: Path,
@@ -77,7 +119,7 @@ def test_info_reports_per_field_counts_derived_from_the_csvs(fields_home: Path, 
     from neuropil.cli import main
 
     assert main(["info", "microns-fields", "--json", "--home", str(fields_home)]) == 0
-    stats = json.loads(capsys.readouterr().out)["stats"]["fields"]
+    stats = json.loads(capsys.readouterr().out)["stats"]
     folders = sorted(p.name for p in (shared_root / FIELD_DIR).iterdir() if p.is_dir())
     assert sorted(stats) == folders and len(folders) == 56
     totals = [0, 0, 0]
@@ -147,8 +189,10 @@ def test_loaders_pyg_networkx_pandas_torch(fields_home: Path) -> None:
     assert set(tensors) == {"positions_nm", "synapse_counts", "nucleus_id"}
     hf = neuropil.load("microns-fields", field="6_6_2", format="hf", home=fields_home)
     assert hf["neurons"].num_rows == 312 and hf["edges"].num_rows == 316
-    with pytest.raises(NotIngestedError, match="4_7_4.*no functional"):
+    with pytest.raises(NotIngestedError, match=r"'4_7_4'.*not downloaded.*`neuropil ingest microns-fields --functional 4_7_4`"):
         neuropil.load("microns-fields", field="4_7_4", format="pyg", functional=True, home=fields_home)
+    with pytest.raises(NotIngestedError, match="not downloaded"):
+        neuropil.load("microns-fields", field="9_6_4", format="networkx", functional=True, home=fields_home)
     with pytest.raises(InvalidArgumentError, match="Unknown value '6_6_3' for argument field"):
         neuropil.load("microns-fields", field="6_6_3", format="pyg", home=fields_home)
 
@@ -225,3 +269,21 @@ def test_pinky100_malformed_loc_is_named(tmp_path: Path, shared_root: Path) -> N
     assert parse_loc(pd.Series(["[314028 159940  77280]"])).tolist() == [[314028.0, 159940.0, 77280.0]]
     with pytest.raises(RawFormatError, match=r"row 1: loc '\[1 2\]'"):
         parse_loc(pd.Series(["[1 2 3]", "[1 2]"]))
+
+
+def test_card_reports_the_agreement_of_every_field_with_spikes_here(fields_home: Path, shared_root: Path) -> None:
+    """The card's table (docs/results/microns_functional_agreement.py) is the ingest's, for every field with spikes."""
+    from neuropil import _store
+    from neuropil.datasets import card_text
+
+    text = card_text("microns-fields")
+    block = text[text.index("<!-- agreement"):text.index("<!-- /agreement -->")]
+    rows = {cells[0]: cells for line in block.splitlines() if line.startswith("| ") and line[2:3].isdigit()
+            for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+    with_spikes = sorted(p.parent.name for p in (shared_root / FIELD_DIR).glob("*_*_*/spikes_*.npy"))
+    assert sorted(rows) == with_spikes and len(with_spikes) == 6
+    agreement = _store.read_manifest("microns-fields", "1.0.0", fields_home)["functional_agreement"]
+    for field, cells in rows.items():
+        assert cells[4] == f"{agreement[field]['corr']['max_abs_diff']:.1e}", field
+        assert cells[5] == f"{agreement[field]['sttc']['max_abs_diff']:.1e}", field
+        assert float(cells[4]) < 1e-12 and float(cells[5]) < 1e-12

@@ -1,6 +1,6 @@
 """Issue 14, point 3: an HTTP mirror (``--raw-url`` / ``NEUROPIL_RAW_URL``) laid out like ``--raw-dir``.
 
-``python -m http.server`` on 127.0.0.1 serves ``shared/data``; microns-fields (330 files) and
+``python -m http.server`` on 127.0.0.1 serves ``shared/data``; microns-fields (the 330 files it holds) and
 celegans-activity (Dag2023, names with ``/``) are ingested from it into an empty home with no raw
 dir. ``NEUROPIL_OFFLINE=1`` stays set (conftest): offline forbids the public URLs, while a mirror URL
 the user names is used, as a mirror folder is; so these ingests also prove no public URL was tried.
@@ -60,7 +60,9 @@ def test_ingest_from_http_mirror_into_empty_home(http_mirror: str, tmp_path: Pat
     home = tmp_path / "empty-home"
     fields = _ingest_json(["ingest", "microns-fields", "--home", str(home), "--raw-url", http_mirror], capsys)
     spec = get_spec("microns-fields")
-    assert fields["status"] == "built" and len(fields["inputs"]) == len(spec.raw_files) == 330
+    # the 330 files the mirror holds; the other 174 registered (function of 36 fields) are not downloaded
+    assert fields["status"] == "built" and len(fields["inputs"]) == 330 and len(spec.raw_files) == 504
+    assert sorted(fields["not_downloaded"]) == sorted(set(r.name for r in spec.raw_files) - set(fields["inputs"]))
     for name, entry in fields["inputs"].items():
         # every input was downloaded into the home's cache (no raw dir, no package ships them)
         assert Path(entry["path"]).is_relative_to(home / "raw" / "microns-fields"), name

@@ -4,10 +4,11 @@ Three datasets:
 
 * ``microns-fields``: the 56 coregistered imaging fields of minnie65 published with the Cortical
   Blueprint RNN (github neurovium/CorticalBlueprintRNN @8d5e241b, ``Model/DATA/info/``): per field
-  N x N EM synapse counts, nucleus positions (a **pickled** object array), root/unit/nucleus ids; 20
-  fields add Pearson and STTC matrices (the 16 of session 6, 4_7_2, 5_3_2, 7_3_2, 8_5_2), 4 of those a
-  precision matrix and 6 spike times. 330 files, each registered
-  with its URL and SHA-256 (``microns_fields.sha256``, shipped with the package).
+  N x N EM synapse counts, nucleus positions (a **pickled** object array), root/unit/nucleus ids
+  (required), and per field its function (optional, fetched per field with ``--functional``): Pearson,
+  STTC and precision matrices and spike times. Every upstream data file (504) is registered with its
+  URL at the pinned commit, its git blob id and, for 464, its SHA-256 (``microns_fields.sha256``,
+  shipped with the package); the 40 large spikes files without a SHA-256 are verified by git blob id.
 * ``microns-pinky100``: the phase-2 L2/3 pyramidal-cell connectome (363 cells) from MicronsBinder.
 * ``microns-minnie65``: dumps of the CAVE tables (synapses_pni_2, nucleus_detection_v0,
   aibs_metamodel_celltypes_v661, coregistration_manual_v4, proofreading status) given with
@@ -42,21 +43,21 @@ BLUEPRINT_CITATION = ("Shakiba M, Rokni R, Mohammadi M, Dehghani N (2026) Harnes
                       "doi:10.5281/zenodo.20834365")
 
 
-def _read_field_hashes() -> dict[str, str]:
-    """``<field>/<file>`` -> SHA-256, from the SHA256SUMS-format list shipped next to this module."""
+def _read_field_digests() -> dict[str, tuple[str, str]]:
+    """``<field>/<file>`` -> (SHA-256 or "", git blob id), from the list shipped next to this module."""
     text = files("neuropil.datasets").joinpath("microns_fields.sha256").read_text(encoding="utf-8")
-    hashes = {}
+    digests = {}
     for line in text.splitlines():
-        if line.strip():
-            digest, name = line.split(maxsplit=1)
-            hashes[name.strip()] = digest
-    return hashes
+        if line.strip() and not line.startswith("#"):
+            sha256, blob, name = line.split()
+            digests[name] = ("" if sha256 == "-" else sha256, blob)
+    return digests
 
 
-_FIELD_HASHES = _read_field_hashes()
+_FIELD_DIGESTS = _read_field_digests()
 
 #: the 56 fields, ``<session>_<scan>_<field>``, sorted as (session, scan, field) numbers
-FIELDS: tuple[str, ...] = tuple(sorted({name.split("/", 1)[0] for name in _FIELD_HASHES},
+FIELDS: tuple[str, ...] = tuple(sorted({name.split("/", 1)[0] for name in _FIELD_DIGESTS},
                                        key=lambda f: tuple(int(p) for p in f.split("_"))))
 #: the seed paper's field (N = 312), the loaders' default
 DEFAULT_FIELD = "6_6_2"
@@ -72,26 +73,40 @@ FIELD_FILES = {
     "precision": "precision_matrix.npy",
     "spikes": "spikes_{f}.npy",
 }
+#: the kinds that make a field's function: optional, fetched per field (``--functional``)
+FUNCTIONAL_KINDS = ("corr", "sttc", "precision", "spikes")
 
 
 def field_file(field: str, kind: str) -> str | None:
     """Registered raw-file name of one kind for one field, or None where the field has none."""
     name = f"{field}/{FIELD_FILES[kind].format(f=field)}"
-    return name if name in _FIELD_HASHES else None
+    return name if name in _FIELD_DIGESTS else None
+
+
+def functional_files(field: str) -> list[str]:
+    """The registered functional files of one field (all 56 have corr, sttc, precision and spikes)."""
+    return [name for kind in FUNCTIONAL_KINDS if (name := field_file(field, kind)) is not None]
+
+
+def fetch_command(fields: list[str] | tuple[str, ...]) -> str:
+    """The command that fetches the functional files of ``fields``."""
+    return f"neuropil ingest microns-fields --functional {','.join(fields)}"
 
 
 FIELDS_RAW_FILES: tuple[RawFile, ...] = tuple(
     RawFile(
         name=name,
-        sha256=digest,
+        sha256=sha256,
+        git_blob=blob,
         url=_BLUEPRINT_URL + name,
         mirror_path=f"microns/cortical_blueprint_fields/{name}",
         license=_BLUEPRINT_LICENSE,
         how_to_obtain=f"git clone https://github.com/neurovium/CorticalBlueprintRNN (commit {BLUEPRINT_COMMIT}), "
                       "folder Model/DATA/info/",
     )
-    for name, digest in sorted(_FIELD_HASHES.items())
+    for name, (sha256, blob) in sorted(_FIELD_DIGESTS.items())
 )
+_FUNCTIONAL_NAMES = {name for field in FIELDS for name in functional_files(field)}
 
 FIELDS_SCHEMA = {
     "neurons.parquet": {
@@ -131,7 +146,7 @@ FIELDS_SPEC = DatasetSpec(
     description=(
         "56 two-photon imaging fields of MICrONS minnie65 coregistered with the EM connectome (N = 42-632 "
         "neurons, 19,178 rows, 27,674 connected pairs, 30,721 synapses): synapse counts, soma positions in "
-        "nm, nucleus/root/unit ids; Pearson and STTC matrices for the 16 session-6 fields; spike times for 4."
+        "nm, nucleus/root/unit ids; per field Pearson, STTC and precision matrices and spike times (fetched per field)."
     ),
     license=_BLUEPRINT_LICENSE,
     citation=f"{MICRONS_CITATION}; {BLUEPRINT_CITATION}",
@@ -139,8 +154,15 @@ FIELDS_SPEC = DatasetSpec(
     raw_files=FIELDS_RAW_FILES,
     configs={"field": (DEFAULT_FIELD, *(f for f in FIELDS if f != DEFAULT_FIELD))},
     schema=FIELDS_SCHEMA,
-    required=tuple(r.name for r in FIELDS_RAW_FILES),
+    # the structure of all 56 fields is required; function is fetched per field (``--functional``)
+    required=tuple(r.name for r in FIELDS_RAW_FILES if r.name not in _FUNCTIONAL_NAMES),
     card="microns-fields.md",
+    ingest_options={
+        "functional": Option(help="fields whose functional files (corr, sttc, precision, spikes) are downloaded "
+                                  "when missing: a comma list or 'all' (default 'local': none; functional files "
+                                  "found in --raw-dir, the cache or --raw-url are used for every field)",
+                             type="list", metavar="FIELDS"),
+    },
 )
 
 def _pinky_file(name: str, sha256: str) -> RawFile:

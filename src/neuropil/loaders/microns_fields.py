@@ -3,8 +3,8 @@
 =========  =======  ==================================  =========================================
 field      nodes    edges (directed, >= 1 synapse)      functional
 =========  =======  ==================================  =========================================
-``6_6_2``  312      316 pairs, 338 synapses              Pearson + STTC (312 x 312)
-all 56     42-632   27,674 pairs, 30,721 synapses        16 session-6 fields; spikes for 4
+``6_6_2``  312      316 pairs, 338 synapses              Pearson + STTC (312 x 312), precision
+all 56     42-632   27,674 pairs, 30,721 synapses        every field upstream; here those downloaded
 =========  =======  ==================================  =========================================
 
 Node ``i`` of a field is row/column ``i`` of every matrix of that field. ``pos``: soma position in nm
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuropil.datasets.microns import DEFAULT_FIELD, FIELDS, FIELDS_SPEC
+from neuropil.datasets.microns import DEFAULT_FIELD, FIELDS, FIELDS_SPEC, fetch_command
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 from neuropil.loaders._microns import networkx_graph, pyg_data, read_table, store_path
 
@@ -110,9 +110,13 @@ def load_field(field: str = DEFAULT_FIELD, *, home: str | os.PathLike[str] | Non
 
 
 def _require_functional(arrays: FieldArrays, home: Any) -> None:
+    # upstream publishes function for all 56 fields: a field without it here was not downloaded
     if arrays.corr is None or arrays.sttc is None:
-        raise NotIngestedError(f"Field {arrays.field!r} has no functional matrices; fields with them: "
-                               f"{', '.join(functional_fields(home=home))}")
+        here = functional_fields(home=home)
+        raise NotIngestedError(
+            f"Field {arrays.field!r}: its functional matrices (corr, sttc) are not downloaded; get them with "
+            f"`{fetch_command([arrays.field])}` (or --functional all; add --raw-dir DIR for a local copy). "
+            f"Fields with function here: {', '.join(here) if here else 'none'}.")
 
 
 def to_pyg(*, field: str = DEFAULT_FIELD, functional: bool = False,

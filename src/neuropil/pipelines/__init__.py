@@ -14,6 +14,8 @@ What is published is never silently lost or degraded:
   output is missing or corrupt;
 * a build that holds *less* than the published version (:func:`lost_content`) is not published
   unless ``force``;
+* optional files a module's ``local_only(params)`` names (parts the user did not ask for) are used
+  when found without a download and otherwise listed as ``not_downloaded``, never fetched;
 * a module that accumulates (``vesselgraph``: graphs ingested earlier) declares
   ``carried_over(previous_manifest, params)`` and ``merge_carried(tables, extras, previous_path, carried)``
   to copy what the new parameters do not rebuild from the published version into the new one.
@@ -78,19 +80,25 @@ def ingest(
         _store.collect_garbage(dataset_id, home)
         inputs: dict[str, Path] = {}
         missing: dict[str, str] = {}
+        # optional files the parameters did not ask for: used when on disk or a mirror, never downloaded
+        local_only = module.local_only(params) if hasattr(module, "local_only") else frozenset()
+        not_downloaded: list[str] = []
         for raw in spec.raw_files:
             try:
                 inputs[raw.name] = locate(raw, dataset_id, raw_dir=raw_dir, raw_url=raw_url, home=home,
-                                          progress=progress)
+                                          progress=progress, offline=True if raw.name in local_only else None)
             except SourceUnavailableError as error:
                 if raw.name in spec.required:
                     raise
+                if raw.name in local_only:
+                    not_downloaded.append(raw.name)
+                    continue
                 missing[raw.name] = str(error)
                 logger.warning("optional source missing: %s", error)
         skipped = module.skipped_parts(missing, params) if hasattr(module, "skipped_parts") else {}
         if skipped and not allow_partial:
             raise _partial(dataset_id, skipped)
-        hashes = {name: spec.raw_file(name).sha256 for name in inputs}
+        hashes = {name: spec.raw_file(name).digest for name in inputs}
         unverified: dict[str, str] = {}
         if hasattr(module, "unverified_inputs"):
             # sources with no registered SHA-256: found by the module, hashed now, allowed only
@@ -144,6 +152,7 @@ def ingest(
                 "inputs": {name: {"sha256": hashes[name], "path": str(path), "verified": name not in unverified}
                            for name, path in inputs.items()},
                 "missing_sources": missing,
+                **({"not_downloaded": not_downloaded} if not_downloaded else {}),
                 "skipped": skipped,
                 **extras,
             }

@@ -8,7 +8,6 @@ a second wall should a registered file ever carry something other than arrays.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from neuropil._fetch import RawFile, mismatch
 from neuropil.errors import ChecksumError, RawFormatError
 
 # what numpy's own pickles of (nested) ndarrays name; anything else is refused
@@ -34,18 +34,21 @@ class _ArrayUnpickler(pickle.Unpickler):
         raise RawFormatError(f"pickled object array refers to {module}.{name}; only numpy arrays are accepted")
 
 
-def load_verified_npy(path: str | os.PathLike[str], sha256: str, *, name: str | None = None) -> np.ndarray:
-    """The array in ``path``, after its SHA-256 matched ``sha256`` (:class:`ChecksumError` if not).
+def load_verified_npy(path: str | os.PathLike[str], expected: str | RawFile, *, name: str | None = None) -> np.ndarray:
+    """The array in ``path``, after its digest matched ``expected`` (:class:`ChecksumError` if not):
+    a SHA-256, or a registered raw file (its SHA-256, else its git blob id).
 
     Object arrays (the pickled position and spike-time arrays of the MICrONS fields) are accepted
     only here, never through ``np.load(allow_pickle=True)`` on an unchecked file.
     """
     label = name or Path(path).name
     data = Path(path).read_bytes()
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != sha256:
+    raw = expected if isinstance(expected, RawFile) else RawFile(name=label, sha256=expected, url="")
+    wrong = mismatch(data, raw)
+    if wrong is not None:
+        kind, wanted, actual = wrong
         raise ChecksumError(
-            f"SHA-256 mismatch for raw file {label!r} at {path}: expected {sha256}, got {actual}. "
+            f"{kind} mismatch for raw file {label!r} at {path}: expected {wanted}, got {actual}. "
             "Refusing to unpickle it: the file is corrupted, tampered with or a different version."
         )
     stream = io.BytesIO(data)

@@ -8,7 +8,11 @@ Per field ``<session>_<scan>_<field>`` (all files verified by the driver, pickle
   Stacked row by row to (N, 3), never reshaped: ``np.array(p.tolist()).reshape(3, -1)`` (the seed
   notebook) interleaves the x, y and z of different neurons.
 * ``root_ids``, ``unit_ids``, ``target_ids`` (nucleus ids): N int64 each, same order as the matrix.
-* ``corr_matrix.npy``, ``sttc_matrix.npy`` (16 session-6 fields), ``spikes_<f>.npy`` (4 fields).
+* function, optional per field: ``corr_matrix.npy``, ``sttc_matrix.npy``, ``precision_matrix.npy``
+  and ``spikes_<f>.npy`` (a pickled object array of N spike-time arrays, seconds). Upstream has all
+  four for all 56 fields. Every functional file found without a download (mirror folder, cache,
+  mirror URL) is used; those of the fields named by ``functional`` (or ``all``) are also downloaded,
+  and their absence is a skipped part; the rest are recorded as not downloaded (:func:`local_only`).
 """
 
 from __future__ import annotations
@@ -21,31 +25,67 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuropil.datasets.microns import FIELDS, FIELDS_SPEC, VOXEL_NM, field_file
-from neuropil.errors import InvalidArgumentError, RawFormatError
-from neuropil.pipelines import microns_functional as functional
+from neuropil.datasets.microns import FIELDS, FIELDS_SPEC, VOXEL_NM, field_file, functional_files
+from neuropil.errors import InvalidArgumentError, RawFormatError, unknown_value
+from neuropil.pipelines import microns_functional
 from neuropil.pipelines._npy import load_verified_npy
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1.1.0"
+PIPELINE_VERSION = "1.2.0"
 
 
-def parameters(*, recompute_functional: bool = True, pearson_bin_s: float = functional.PEARSON_BIN_S,
-               sttc_dt_s: float = functional.STTC_DT_S) -> dict[str, Any]:
-    """Ingest parameters: whether to rebuild Pearson / STTC from spikes, with which bin and window."""
+def _functional_fields(functional: str | list[str] | tuple[str, ...]) -> list[str]:
+    """The fields whose function is fetched when missing: a comma list, ``all`` or ``local`` (none)."""
+    names = [functional] if isinstance(functional, str) else list(functional)
+    names = [part.strip() for name in names for part in str(name).split(",") if part.strip()]
+    if not names:
+        raise InvalidArgumentError(f"functional {functional!r} names no field; expected field names, a comma "
+                                   "list, 'all' or 'local'.")
+    if names == ["all"]:
+        return list(FIELDS)
+    if names == ["local"]:
+        return []
+    for name in names:
+        if name not in FIELDS:
+            raise InvalidArgumentError(unknown_value(name, "functional", [*FIELDS, "all", "local"]))
+    return sorted(set(names), key=FIELDS.index)
+
+
+def parameters(*, functional: str | list[str] | tuple[str, ...] = "local", recompute_functional: bool = True,
+               pearson_bin_s: float = microns_functional.PEARSON_BIN_S,
+               sttc_dt_s: float = microns_functional.STTC_DT_S) -> dict[str, Any]:
+    """Ingest parameters: the fields whose function is downloaded when missing (``local``: none; the
+    function of every field is used wherever it is found without a download), whether to rebuild
+    Pearson / STTC from spikes, with which bin and window."""
     for name, value in (("pearson_bin_s", pearson_bin_s), ("sttc_dt_s", sttc_dt_s)):
         if not float(value) > 0:
             raise InvalidArgumentError(f"{name} must be positive seconds, got {value!r}.")
-    return {"recompute_functional": bool(recompute_functional), "pearson_bin_s": float(pearson_bin_s),
-            "sttc_dt_s": float(sttc_dt_s)}
+    return {"functional": _functional_fields(functional), "recompute_functional": bool(recompute_functional),
+            "pearson_bin_s": float(pearson_bin_s), "sttc_dt_s": float(sttc_dt_s)}
+
+
+def local_only(params: Mapping[str, Any]) -> frozenset[str]:
+    """Functional files of the fields not asked for: used when found without a download, never fetched."""
+    asked = set(params["functional"])
+    return frozenset(name for field in FIELDS if field not in asked for name in functional_files(field))
+
+
+def skipped_parts(missing: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, str]:
+    """The function of a field asked for whose files could not be fetched."""
+    skipped = {}
+    for field in params["functional"]:
+        absent = [name for name in functional_files(field) if name in missing]
+        if absent:
+            skipped[f"{field} function"] = missing[absent[0]]
+    return skipped
 
 
 def _array(inputs: Mapping[str, Path], field: str, kind: str) -> np.ndarray | None:
     name = field_file(field, kind)
-    if name is None:
+    if name is None or name not in inputs:  # optional functional files may be absent
         return None
-    return load_verified_npy(inputs[name], FIELDS_SPEC.raw_file(name).sha256, name=name)
+    return load_verified_npy(inputs[name], FIELDS_SPEC.raw_file(name), name=name)
 
 
 def positions_nm(positions: np.ndarray, *, name: str = "positions") -> np.ndarray:
@@ -120,7 +160,8 @@ def _spike_csr(spikes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.concatenate(trains) if trains else np.zeros(0)), indptr
 
 
-def _agreement(ours: np.ndarray, stored: np.ndarray) -> dict[str, float]:
+def matrix_agreement(ours: np.ndarray, stored: np.ndarray) -> dict[str, float]:
+    """Recomputed vs published matrix over the off-diagonal pairs where both are finite."""
     both = np.isfinite(ours) & np.isfinite(stored)
     off = both & ~np.eye(len(ours), dtype=bool)
     return {"max_abs_diff": float(np.max(np.abs(ours[off] - stored[off]))) if off.any() else float("nan"),
@@ -146,26 +187,26 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
             group["corr"] = arrays["corr"]
         if arrays["sttc"] is not None:
             group["sttc_stored"] = arrays["sttc"]
-            group["sttc"] = functional.symmetrize_lower(arrays["sttc"])
+            group["sttc"] = microns_functional.symmetrize_lower(arrays["sttc"])
         if arrays["precision"] is not None:
             group["precision"] = arrays["precision"]
         if arrays["spikes"] is not None:
             group["spike_times"], group["spike_indptr"] = _spike_csr(arrays["spikes"])
             if params["recompute_functional"]:
                 trains = [np.asarray(t, dtype=np.float64) for t in arrays["spikes"]]
-                group["corr_from_spikes"] = functional.binned_pearson(trains, bin_s=params["pearson_bin_s"])
-                group["sttc_from_spikes"] = functional.sttc_matrix(trains, dt=params["sttc_dt_s"])
+                group["corr_from_spikes"] = microns_functional.binned_pearson(trains, bin_s=params["pearson_bin_s"])
+                group["sttc_from_spikes"] = microns_functional.sttc_matrix(trains, dt=params["sttc_dt_s"])
                 attrs = {"pearson_bin_s": params["pearson_bin_s"], "pearson_t_start_s": 0.0,
                          "sttc_dt_s": params["sttc_dt_s"], "sttc_t_start_s": 0.0,
                          "last_spike_s": float(group["spike_times"].max())}
                 agreement[field] = {
-                    "corr": _agreement(group["corr_from_spikes"], group["corr"]) if "corr" in group else None,
-                    "sttc": _agreement(group["sttc_from_spikes"], group["sttc"]) if "sttc" in group else None,
+                    "corr": matrix_agreement(group["corr_from_spikes"], group["corr"]) if "corr" in group else None,
+                    "sttc": matrix_agreement(group["sttc_from_spikes"], group["sttc"]) if "sttc" in group else None,
                 }
         groups[field] = (group, attrs)
         counts = arrays["synapse_counts"]
         stats[field] = {"neurons": int(counts.shape[0]), "edges": int(np.count_nonzero(counts)),
-                        "synapses": int(counts.sum()), "functional": "corr" in group,
+                        "synapses": int(counts.sum()), "functional": "corr" in group and "sttc" in group,
                         "precision": "precision" in group, "spikes": "spike_times" in group}
 
     def fill_functional(handle: Any) -> None:
@@ -191,7 +232,9 @@ def build(inputs: Mapping[str, Path], missing: Mapping[str, str], params: Mappin
               "precision_fields": sum(s["precision"] for s in stats.values()),
               "spike_fields": sum(s["spikes"] for s in stats.values())}
     extras = {
-        "stats": {"fields": stats, "totals": totals},
+        "stats": stats,  # one row per field: `neuropil info microns-fields` marks the fields with function
+        "totals": totals,
+        "function_not_downloaded": [field for field, values in stats.items() if not values["functional"]],
         "functional_agreement": agreement,
         "position_convention": "x_nm, y_nm, z_nm = voxel (x, y, z) * (4, 4, 40) nm, minnie65 EM frame; "
                                "y is cortical depth, z the section axis",
