@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neuropil.datasets.microns import FIELDS, FIELDS_SPEC, VOXEL_NM, field_file, functional_files
+from neuropil.datasets import get_spec
+from neuropil.datasets.microns import FIELDS, VOXEL_NM, field_file, functional_files
 from neuropil.errors import InvalidArgumentError, RawFormatError, unknown_value
 from neuropil.pipelines import microns_functional
 from neuropil.pipelines._npy import load_verified_npy
@@ -85,7 +86,8 @@ def _array(inputs: Mapping[str, Path], field: str, kind: str) -> np.ndarray | No
     name = field_file(field, kind)
     if name is None or name not in inputs:  # optional functional files may be absent
         return None
-    return load_verified_npy(inputs[name], FIELDS_SPEC.raw_file(name), name=name)
+    # the spec as registered now (a test may register fixture files), not as at import
+    return load_verified_npy(inputs[name], get_spec("microns-fields").raw_file(name), name=name)
 
 
 def positions_nm(positions: np.ndarray, *, name: str = "positions") -> np.ndarray:
