@@ -19,9 +19,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ctypes
-import datetime as _dt
-import errno
-import fcntl
 import hashlib
 import json
 import logging
@@ -36,6 +33,7 @@ from typing import Any
 
 from neuropil._fetch import sha256_of
 from neuropil._home import get_home
+from neuropil._util import LockBusy, file_lock, utc_now
 from neuropil.errors import IngestLockedError, InvalidArgumentError, NotIngestedError, StoreCorruptedError
 
 logger = logging.getLogger(__name__)
@@ -155,26 +153,19 @@ def ingest_lock(dataset_id: str, home: str | os.PathLike[str] | None = None) -> 
     root = dataset_root(dataset_id, home)
     root.mkdir(parents=True, exist_ok=True)
     lock_path = root / ".lock"
-    handle = open(lock_path, "a+")  # noqa: SIM115 (held for the duration of the context)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
+        with file_lock(lock_path) as handle:
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise IngestLockedError(
-                f"Another ingest of {dataset_id!r} is running (lock {lock_path}, held by pid {holder}). "
-                "Wait for it to finish; the published version is untouched."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()  # closing releases the flock
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+    except LockBusy:
+        holder = lock_path.read_text(errors="replace").strip() or "unknown"
+        raise IngestLockedError(
+            f"Another ingest of {dataset_id!r} is running (lock {lock_path}, held by pid {holder}). "
+            "Wait for it to finish; the published version is untouched."
+        ) from None
 
 
 class Build:
@@ -207,7 +198,7 @@ class Build:
     def publish(self, manifest: dict[str, Any]) -> Path:
         manifest = dict(manifest)
         manifest["outputs"] = self.outputs
-        manifest.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+        manifest.setdefault("created", utc_now())
         with open(self.path / MANIFEST, "w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=2, sort_keys=True, default=str)
             handle.flush()

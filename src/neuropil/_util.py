@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,3 +46,35 @@ def roc_auc(positive: np.ndarray, negative: np.ndarray) -> float:
     ranks[order] = np.repeat(average, ends - starts)
     n_pos, n_neg = positive.size, negative.size
     return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+class LockBusy(Exception):
+    """Raised by :func:`file_lock` when another process holds the lock past the timeout (callers
+    turn it into their own typed, one-line error)."""
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, timeout: float = 0.0) -> Iterator[Any]:
+    """An exclusive ``flock`` on ``path`` (created if absent) held for the block; retried every 50 ms
+    for ``timeout`` seconds (0: fail at once), then :class:`LockBusy`. Yields the open lock file."""
+    import errno
+    import fcntl
+    import time
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 (held for the duration of the context)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise LockBusy(str(path)) from None
+                time.sleep(0.05)
+        yield handle
+    finally:
+        handle.close()  # closing releases the flock

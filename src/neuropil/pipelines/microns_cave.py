@@ -26,7 +26,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neuropil._util import utc_now
 from neuropil.datasets.microns import MINNIE_TABLES
 from neuropil.errors import InvalidArgumentError, RawFormatError, SourceUnavailableError, unknown_value
 
@@ -179,5 +179,5 @@ def dump_tables(out: str | os.PathLike[str], *, materialization: int, tables: It
         client_version = None
     _write_json(folder / "_dump.json", {"datastack": datastack, "materialization": materialization, "rows": rows,
                                         "voxel_resolution_nm": list(VOXEL_RESOLUTION), "caveclient": client_version,
-                                        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
+                                        "finished": utc_now()})
     return DumpResult(folder, rows, queries)

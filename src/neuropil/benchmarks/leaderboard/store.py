@@ -12,8 +12,6 @@ transaction taken under an exclusive lock file, so concurrent submits land one a
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import hashlib
 import json
 import logging
@@ -21,12 +19,11 @@ import math
 import os
 import sqlite3
 import tempfile
-import time
 from collections.abc import Iterator
 from typing import Any
 
 from neuropil._home import get_home
-from neuropil._util import canonical_json, format_mean_std, utc_now
+from neuropil._util import LockBusy, canonical_json, file_lock, format_mean_std, utc_now
 from neuropil.benchmarks.registry import get_task, task_ids
 from neuropil.errors import InvalidArgumentError, NeuropilError, StoreCorruptedError
 
@@ -82,25 +79,13 @@ class Store:
     # ------------------------------------------------------------------ file handling
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "a+")  # noqa: SIM115 (held for the duration of the context)
         try:
-            deadline = time.monotonic() + self.timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as error:
-                    if error.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise LeaderboardLockedError(
-                            f"The leaderboard of {self.task.id} is locked by another submit ({self.lock_path}) for "
-                            f"more than {self.timeout:g} s; nothing was written. Try again.") from None
-                    time.sleep(0.05)
-            yield
-        finally:
-            handle.close()
+            with file_lock(self.lock_path, timeout=self.timeout):
+                yield
+        except LockBusy:
+            raise LeaderboardLockedError(
+                f"The leaderboard of {self.task.id} is locked by another submit ({self.lock_path}) for "
+                f"more than {self.timeout:g} s; nothing was written. Try again.") from None
 
     def _create(self) -> None:
         """A complete empty store, built in a temporary file and linked into place (never over a file)."""
