@@ -93,13 +93,28 @@ def _names(path: Path) -> list[str]:
         raise RawFormatError(f"could not read {path}: {error}") from None
 
 
+#: how exports people share name a position: CAVE's array column, or split into x/y/z columns under
+#: CAVE's prefix or a short one (``ctr_pt_x``; pandas and Neuroglancer exports). Declared, never guessed.
+POSITION_ALIASES = {"ctr_pt_position": ("ctr_pt",), "pt_position": ("pt",)}
+#: a pandas index written with the table (``to_csv`` / ``to_parquet`` defaults): carries no data
+INDEX_COLUMNS = ("", "Unnamed: 0", "__index_level_0__")
+
+
+def position_candidates(prefix: str) -> list[list[str]]:
+    """The accepted column sets for one position, in order: the array, then each split form."""
+    return [[prefix]] + [[f"{base}_{axis}" for axis in "xyz"] for base in (prefix, *POSITION_ALIASES.get(prefix, ()))]
+
+
 def _position_columns(names: list[str], prefix: str, table: str) -> list[str]:
-    if prefix in names:
-        return [prefix]
-    split = [f"{prefix}_{axis}" for axis in "xyz"]
-    if all(c in names for c in split):
-        return split
-    raise RawFormatError(f"{table}: no position column {prefix!r} (array) nor {split} (split); columns: {names}")
+    for columns in position_candidates(prefix):
+        if all(c in names for c in columns):
+            return columns
+    accepted = " or ".join(str(c if len(c) > 1 else c[0]) for c in position_candidates(prefix))
+    raise RawFormatError(f"{table}: no position column: expected {accepted}; columns: {names}")
+
+
+def has_position(names: list[str], prefix: str) -> bool:
+    return any(all(c in names for c in columns) for columns in position_candidates(prefix))
 
 
 def _positions_nm(table: Any, columns: list[str], where: str) -> np.ndarray:
@@ -158,9 +173,9 @@ def _read_small(files: list[Path], table: str, required: tuple[str, ...], positi
     absent = [c for c in required if c not in names]
     if absent:
         raise RawFormatError(f"{table}: missing column(s) {absent}; found {names}")
-    wanted = [c for c in names if not c.startswith(("pt_position", "bb_"))]
-    pos_cols = _position_columns(names, "pt_position", table) if position and any(
-        c.startswith("pt_position") for c in names) else []
+    pos_cols = _position_columns(names, "pt_position", table) if position and has_position(names, "pt_position") else []
+    wanted = [c for c in names if not c.startswith(("pt_position", "bb_")) and c not in pos_cols
+              and c not in INDEX_COLUMNS]
     try:
         arrow = pa.concat_tables([ds.dataset(f, format=_format(f)).to_table(columns=wanted + pos_cols) for f in files])
     except Exception as error:  # noqa: BLE001

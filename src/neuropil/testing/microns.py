@@ -42,6 +42,15 @@ class Minnie65Fixture:
     conflicting_celltype_nuclei: int
 
 
+def _with_index(table: Any, fmt: str, first: int = 0) -> Any:
+    """The table as pandas writes it with its index: a leading unnamed column (CSV header ``""``,
+    Parquet / Feather ``__index_level_0__``)."""
+    import pyarrow as pa
+
+    name = "" if fmt == "csv" else "__index_level_0__"
+    return table.add_column(0, name, pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
+
+
 def _write(table: Any, path: Path, fmt: str) -> Path:
     import pyarrow.csv as pacsv
     import pyarrow.feather as feather
@@ -85,18 +94,22 @@ def _position_columns(prefix: str, values: np.ndarray, encoding: str) -> dict[st
         return {prefix: pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1)), 3).cast(pa.list_(pa.int64()))}
     if encoding == "split":
         return {f"{prefix}_{axis}": pa.array(values[:, k]) for k, axis in enumerate("xyz")}
-    raise ValueError(f"position encoding must be 'array' or 'split', got {encoding!r}")
+    if encoding == "split_short":  # pandas / Neuroglancer exports: ctr_pt_x, pt_x
+        short = prefix.removesuffix("_position")
+        return {f"{short}_{axis}": pa.array(values[:, k]) for k, axis in enumerate("xyz")}
+    raise ValueError(f"position encoding must be 'array', 'split' or 'split_short', got {encoding!r}")
 
 
 def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 10_000, n_nuclei: int = 300,
                           n_fragments: int | None = None, fmt: str = "parquet", position_encoding: str = "array",
                           shards: int = 1, chunk_rows: int = 1_000_000, merged_nuclei: int = 2,
                           duplicate_coregistration: int = 3, duplicate_celltypes: int = 2,
-                          conflicting_celltypes: int = 1, seed: int = 0) -> Minnie65Fixture:
+                          conflicting_celltypes: int = 1, index_column: bool = False, seed: int = 0) -> Minnie65Fixture:
     """Write the five tables into ``folder``; ``shards > 1`` writes ``synapses_pni_2/part-K.<ext>``.
 
     ``n_fragments`` roots without a nucleus (axon pieces) take part in synapses too (default: as many
-    as nuclei). ``merged_nuclei`` pairs of nuclei share one root id.
+    as nuclei). ``merged_nuclei`` pairs of nuclei share one root id. ``index_column`` writes every table
+    with a pandas index column first, as ``DataFrame.to_csv`` / ``to_parquet`` exports do.
     """
     import pyarrow as pa
 
@@ -104,6 +117,9 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n_fragments = n_nuclei if n_fragments is None else n_fragments
+
+    def _indexed(table: Any, first: int = 0) -> Any:
+        return _with_index(table, fmt, first) if index_column else table
 
     # nuclei and roots: nucleus ids are sparse, as upstream; a few nuclei share a root (merge)
     nucleus_ids = np.sort(rng.choice(np.arange(100_000, 100_000 + 20 * n_nuclei), n_nuclei, replace=False))
@@ -117,7 +133,7 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                "volume": pa.array(rng.lognormal(5.5, 0.4, n_nuclei)),
                "pt_supervoxel_id": pa.array(rng.integers(1, 10 ** 17, n_nuclei)),
                "pt_root_id": pa.array(nucleus_root), **_position_columns("pt_position", nucleus_positions, position_encoding)}
-    _write(pa.table(nucleus), folder / "nucleus_detection_v0", fmt)
+    _write(_indexed(pa.table(nucleus)), folder / "nucleus_detection_v0", fmt)
 
     # cell types: one row per nucleus, plus exact duplicates and conflicting re-labels
     types = rng.integers(0, len(CELL_TYPES), n_nuclei)
@@ -133,7 +149,7 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                  "cell_type": pa.array([label[1] for label in labels]),
                  "pt_root_id": pa.array(nucleus_root[rows]),
                  **_position_columns("pt_position", nucleus_positions[rows], position_encoding)}
-    _write(pa.table(celltypes), folder / "aibs_metamodel_celltypes_v661", fmt)
+    _write(_indexed(pa.table(celltypes)), folder / "aibs_metamodel_celltypes_v661", fmt)
 
     # coregistration: a third of the nuclei matched to units; some matched in two scans; duplicates
     matched = rng.choice(n_nuclei, max(1, n_nuclei // 3), replace=False)
@@ -145,7 +161,7 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                       "target_id": pa.array(co[:, 0]), "session": pa.array(co[:, 1]), "scan_idx": pa.array(co[:, 2]),
                       "field": pa.array(co[:, 3]), "unit_id": pa.array(co[:, 4]),
                       "residual": pa.array(rng.uniform(0, 10, len(co))), "score": pa.array(rng.uniform(0, 20, len(co)))}
-    _write(pa.table(coregistration), folder / "coregistration_manual_v4", fmt)
+    _write(_indexed(pa.table(coregistration)), folder / "coregistration_manual_v4", fmt)
 
     # proofreading: a few neurons; one judged on an older root (valid_id != pt_root_id)
     proofread = rng.choice(np.flatnonzero(nucleus_root > 0), max(2, n_nuclei // 10), replace=False)
@@ -159,7 +175,7 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                     "strategy_dendrite": pa.array(["dendrite_extended"] * len(proofread)),
                     "strategy_axon": pa.array(["axon_partially_extended"] * len(proofread)),
                     **_position_columns("pt_position", nucleus_positions[proofread], position_encoding)}
-    _write(pa.table(proofreading), folder / "proofreading_status_and_strategy", fmt)
+    _write(_indexed(pa.table(proofreading)), folder / "proofreading_status_and_strategy", fmt)
 
     # synapses: heavy-tailed partner choice over all roots (nuclei and fragments), lognormal sizes
     all_roots = np.concatenate([nucleus_root[nucleus_root > 0], roots[n_nuclei:]])
@@ -191,7 +207,7 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                        **_position_columns("pre_pt_position", ctr + rng.integers(-20, 20, (n, 3)), position_encoding),
                        **_position_columns("post_pt_position", ctr + rng.integers(-20, 20, (n, 3)), position_encoding),
                        **_position_columns("ctr_pt_position", ctr, position_encoding)}
-            table = pa.table(columns)
+            table = _indexed(pa.table(columns), written + done)
             writer = _append(writer, table, path, fmt)
             done += n
         if writer is not None:
