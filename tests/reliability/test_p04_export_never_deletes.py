@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -82,15 +81,15 @@ def test_a_crash_mid_write_leaves_the_old_export(home: Path, tmp_path: Path, mon
     hf_export.export_hf(DATASET, out, home=home)
     before = tree_digest(out)
     copied = []
-    original = shutil.copyfile
+    original = hf_export._write_parquet
 
-    def copy_then_die(source, target, *args, **kwargs):
+    def copy_then_die(dataset, target):
         if copied:
             raise KeyboardInterrupt  # Ctrl-C after one table was written into the new export
         copied.append(target)
-        return original(source, target, *args, **kwargs)
+        return original(dataset, target)
 
-    monkeypatch.setattr(hf_export.shutil, "copyfile", copy_then_die)
+    monkeypatch.setattr(hf_export, "_write_parquet", copy_then_die)
     code, err = run_cli(capsys, "export", DATASET, "--hf", str(out), "--force", "--home", str(home))
     assert copied and code == 1 and err.count("\n") == 1 and "interrupted" in err
     assert tree_digest(out) == before
@@ -99,13 +98,13 @@ def test_a_crash_mid_write_leaves_the_old_export(home: Path, tmp_path: Path, mon
 
 KILLER = textwrap.dedent(
     """
-    import os, signal, shutil, sys
+    import os, signal, sys
     from neuropil.loaders import hf_export
-    original = shutil.copyfile
-    def copy_then_die(source, target, *args, **kwargs):
-        original(source, target, *args, **kwargs)
+    original = hf_export._write_parquet
+    def copy_then_die(dataset, target):
+        original(dataset, target)
         os.kill(os.getpid(), signal.SIGKILL)  # killed half-way through the new export
-    hf_export.shutil.copyfile = copy_then_die
+    hf_export._write_parquet = copy_then_die
     hf_export.export_hf("celegans-connectomes", sys.argv[1], home=sys.argv[2], overwrite=True)
     """
 )

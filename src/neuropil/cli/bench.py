@@ -115,7 +115,9 @@ def _cmd_bench_plot(args: argparse.Namespace) -> int:
         plotter.plot(documents[0]["artifacts"], out)
     else:
         runner.plot_results(documents, out)
-    if not args.quiet:
+    if args.json:
+        print(json.dumps({"out": str(out), "results": [str(path) for path in args.results]}, indent=2))
+    elif not args.quiet:
         print(f"wrote {out}")
     return 0
 
@@ -201,6 +203,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     p = bench_commands.add_parser("plot", parents=[common], help="draw result files to a PNG")
     p.add_argument("results", nargs="+", help="result JSON files")
     p.add_argument("--out", required=True, help="PNG path")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(run=_cmd_bench_plot)
 
     p = commands.add_parser("submit", parents=[common], help="validate, re-score and add a submission folder")

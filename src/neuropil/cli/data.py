@@ -15,34 +15,13 @@ STAT_COLUMNS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "el
                 "functional_edges", "unmapped_labels")
 
 
-def _local_state(dataset_id: str, version: str, home: str | None) -> dict[str, Any]:
-    from neuropil import _store
-
-    manifest = _store.read_manifest(dataset_id, version, home)
-    if manifest is None:
-        return {"ingested": False, "path": None}
-    return {
-        "ingested": True,
-        "path": str(_store.version_path(dataset_id, version, home)),
-        "created": manifest.get("created"),
-        "pipeline_version": manifest.get("pipeline_version"),
-        "parameters": manifest.get("parameters"),
-        "fingerprint": manifest.get("fingerprint"),
-        "connectomes": manifest.get("connectomes"),
-        "stats": manifest.get("stats", {}),
-        "unmapped": manifest.get("unmapped", {}),
-        "missing_sources": manifest.get("missing_sources", {}),
-        "outputs": manifest.get("outputs", {}),
-        "inputs": manifest.get("inputs", {}),
-    }
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
+    from neuropil._info import local_state
     from neuropil.datasets import list_specs
 
     rows = []
     for spec in list_specs():
-        state = _local_state(spec.id, spec.version, args.home)
+        state = local_state(spec.id, spec.version, args.home)
         rows.append({"id": spec.id, "version": spec.version, "license": spec.license, "title": spec.title,
                      "citation": spec.citation, "sources": [r.name for r in spec.raw_files],
                      "configs": {k: list(v) for k, v in spec.configs.items()},
@@ -63,10 +42,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from neuropil._info import dataset_info
     from neuropil.datasets import get_spec
 
     spec = get_spec(args.dataset)
-    info = {**spec.to_dict(), **_local_state(spec.id, spec.version, args.home)}
+    info = dataset_info(spec.id, home=args.home)
+    if args.bibtex:
+        print(json.dumps({"dataset": spec.id, "bibtex": info["bibtex"]}, indent=2) if args.json else info["bibtex"])
+        return 0
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
@@ -126,11 +109,26 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from neuropil.loaders.hf_export import export_hf
+    import sys
 
-    path = export_hf(args.dataset, args.hf, home=args.home, overwrite=args.force)
+    from neuropil.loaders.export import export
+
+    if args.hf is None and args.croissant is None and args.nwb is None:
+        args.parser.error("give at least one of --hf DIR, --croissant FILE.json, --nwb DIR")  # usage: exit 2
+    result = export(args.dataset, hf=args.hf, croissant=args.croissant, nwb=args.nwb, home=args.home,
+                    overwrite=args.force)
+    if result["licence_notice"]:  # said even with --quiet and --json: it decides whether the files may be shared
+        print(f"neuropil: warning: {result['licence_notice']}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
     if not args.quiet:
-        print(f"wrote {path} (load with datasets.load_dataset({str(path)!r}))")
+        if result["hf"]:
+            print(f"wrote {result['hf']} (load with datasets.load_dataset({result['hf']!r}))")
+        if result["croissant"]:
+            print(f"wrote {result['croissant']} (read with mlcroissant.Dataset(jsonld={result['croissant']!r}))")
+        if result["nwb"]:
+            print(f"wrote {len(result['nwb'])} NWB files under {args.nwb} (check with nwbinspector {args.nwb})")
     return 0
 
 
@@ -174,6 +172,9 @@ def _cmd_microns_dump(args: argparse.Namespace) -> int:
     result = dump_tables(args.out, materialization=args.materialization,
                          tables=args.tables.split(",") if args.tables else None, datastack=args.datastack,
                          chunk_rows=args.chunk_rows, progress=not (args.quiet or _quiet()))
+    if args.json:
+        print(json.dumps({"folder": str(result.folder), "rows": result.rows}, indent=2))
+        return 0
     if not args.quiet:
         for table, rows in result.rows.items():
             print(f"{table}: {rows:,} rows")
@@ -215,17 +216,24 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("info", parents=[common], help="show one dataset: sources, configs, local stats")
     p.add_argument("dataset")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--bibtex", action="store_true", help="print one BibTeX entry per cited source")
     p.set_defaults(run=_cmd_info)
 
     _add_ingest(commands, common)
 
     add_plot_command(commands, parents=[common])
 
-    p = commands.add_parser("export", parents=[common], help="export an ingested dataset")
+    p = commands.add_parser("export", parents=[common],
+                            help="export an ingested dataset: Hugging Face folder, Croissant JSON-LD, NWB files")
     p.add_argument("dataset")
-    p.add_argument("--hf", required=True, metavar="DIR", help="write a Hugging Face dataset folder")
-    p.add_argument("--force", action="store_true", help="replace DIR if it exists")
-    p.set_defaults(run=_cmd_export)
+    p.add_argument("--hf", default=None, metavar="DIR",
+                   help="write a Hugging Face dataset folder (Parquet + README.md; datasets.load_dataset(DIR))")
+    p.add_argument("--croissant", default=None, metavar="FILE.json", help="write Croissant 1.0 JSON-LD")
+    p.add_argument("--nwb", default=None, metavar="DIR",
+                   help="celegans-activity only: one NWB file per recording (extra [nwb])")
+    p.add_argument("--force", action="store_true", help="replace DIR if it is an earlier export")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(run=_cmd_export, parser=p)
 
     fisbe = commands.add_parser("fisbe", parents=[common], help="FISBe tools: the official instance metrics")
     fisbe_commands = fisbe.add_subparsers(dest="fisbe_command", required=True, metavar="FISBE_COMMAND")
@@ -255,4 +263,5 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--tables", default=None, help="comma list (default: every minnie65 table neuropil reads)")
     p.add_argument("--datastack", default="minnie65_public")
     p.add_argument("--chunk-rows", type=int, default=100_000, help="rows asked per query; keep it below the server cap (about 200k)")
+    p.add_argument("--json", action="store_true", help="print the folder and the rows per table as JSON")
     p.set_defaults(run=_cmd_microns_dump)

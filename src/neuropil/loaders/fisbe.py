@@ -130,3 +130,11 @@ def read_volume(sample: str, *, name: str = "gt_instances", home: str | os.PathL
         if name not in handle:
             raise InvalidArgumentError(unknown_value(name, f"array of {sample}", list(handle)))
         return handle[name][()]
+
+
+def to_hf(*, sample: str | None = None, home: str | os.PathLike[str] | None = None) -> Any:
+    """A ``datasets.DatasetDict`` with splits ``images``, ``instances``, ``skeleton_nodes`` and
+    ``skeleton_edges`` (one sample if given); the volumes stay in HDF5 (:func:`open_volume`)."""
+    from neuropil.loaders.hf_export import tables_to_hf
+
+    return tables_to_hf({name: _read(home, name, sample) for name in TABLES})

@@ -1,6 +1,9 @@
-"""Export an ingested dataset as a Hugging Face dataset folder: Parquet files plus a README.md whose
-YAML front matter lists ``configs:`` (no loading script), so ``datasets.load_dataset(DIR)`` loads it
-offline.
+"""Export an ingested dataset as a Hugging Face dataset folder: Parquet files written by ``datasets``
+(so the declared ``Features`` travel in the files: ``ClassLabel`` survives ``load_dataset(DIR)``,
+int32 / float32 stay int32 / float32) plus a README.md whose YAML lists ``configs:`` (no loading
+script), so ``datasets.load_dataset(DIR)`` loads it offline and ``huggingface-cli upload`` publishes it
+as it is. A table with a stored ``split`` column becomes one real split per value; any other table is
+the ``train`` split of its config.
 
 Every dataset exports the same way; its loader module declares what (all optional):
 
@@ -12,22 +15,25 @@ Every dataset exports the same way; its loader module declares what (all optiona
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 from neuropil import _store
-from neuropil.datasets import card_text, get_spec
+from neuropil.datasets import get_spec
 from neuropil.errors import InvalidArgumentError
+from neuropil.loaders import hf_card
+
+logger = logging.getLogger(__name__)
 
 #: the config ``load_dataset(DIR)`` picks when none is named
 DEFAULT_CONFIG = {"celegans-connectomes": "edges", "celegans-activity": "traces"}
-
-
-def _yaml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+#: stored split names in the order the card lists them (others follow, sorted)
+SPLIT_ORDER = ("train", "valid", "val", "validation", "test")
+#: the file that marks a folder as a neuropil export (only such a folder is ever replaced)
+EXPORT_MARKER = ".neuropil-export"
 
 
 def _loader(dataset_id: str) -> Any:
@@ -55,8 +61,91 @@ def declared_tables(dataset_id: str, *, home: str | os.PathLike[str] | None = No
     return tables
 
 
-#: the file that marks a folder as a neuropil export (only such a folder is ever replaced)
-EXPORT_MARKER = ".neuropil-export"
+def declared_features(dataset_id: str) -> dict[str, dict[str, Any]]:
+    """config -> {column: Feature} where the dataset declares more than the Parquet types say:
+    ``ClassLabel`` for categorical columns, float32 lists for traces."""
+    from datasets import ClassLabel
+
+    if dataset_id == "celegans-connectomes":
+        from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES
+
+        edge_type = {"type": ClassLabel(names=list(EDGE_TYPES))}
+        return {"neurons": {"type": ClassLabel(names=list(NEURON_TYPES))}, "edges": edge_type,
+                "consensus": edge_type, "partner_edges": edge_type}
+    if dataset_id == "celegans-activity":
+        from neuropil.loaders.celegans_activity import hf_features
+
+        return {"traces": dict(hf_features())}
+    return {}
+
+
+def features_of(table: Any, declared: dict[str, Any]) -> Any:
+    """The ``Features`` of an Arrow table: its own column types (large strings as strings), with the
+    declared features in place of the columns they name."""
+    from datasets import Features, LargeList, List, Value
+
+    def plain(feature: Any) -> Any:
+        if isinstance(feature, Value) and feature.dtype == "large_string":
+            return Value("string")
+        if isinstance(feature, (List, LargeList)):
+            return List(plain(feature.feature))
+        return feature
+
+    inferred = Features.from_arrow_schema(table.schema)
+    return Features({name: declared.get(name, plain(feature)) for name, feature in inferred.items()})
+
+
+def to_dataset(table: Any, features: Any, *, what: str) -> Any:
+    """An Arrow table as a ``datasets.Dataset`` with ``features`` (class names -> ids; an unknown
+    class raises, naming it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from datasets import ClassLabel, Dataset, DatasetInfo
+    from datasets.table import InMemoryTable
+
+    for name, feature in features.items():
+        column = table.column(name)
+        if isinstance(feature, ClassLabel) and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            ids = pc.index_in(column, value_set=pa.array(feature.names))
+            unknown = sorted(set(pc.filter(column, pc.and_(pc.is_null(ids), pc.is_valid(column))).to_pylist()))
+            if unknown:
+                raise InvalidArgumentError(f"{what}: column {name!r} holds {unknown}, not among the declared "
+                                           f"classes {feature.names}.")
+            table = table.set_column(table.schema.get_field_index(name), name, ids.cast(pa.int64()))
+    return Dataset(InMemoryTable(table.cast(features.arrow_schema)), info=DatasetInfo(features=features))
+
+
+def tables_to_hf(tables: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None) -> Any:
+    """A ``datasets.DatasetDict`` with one split per DataFrame, typed as :func:`features_of` says."""
+    import pyarrow as pa
+    from datasets import DatasetDict
+
+    result = {}
+    for name, frame in tables.items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        result[name] = to_dataset(table, features_of(table, (declared or {}).get(name, {})), what=name)
+    return DatasetDict(result)
+
+
+def _write_parquet(dataset: Any, path: Path) -> None:
+    """Through ``datasets``, so the file's schema carries the Features (the one place files are written)."""
+    import datasets
+
+    from neuropil._home import is_quiet
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    silence = is_quiet() and not datasets.are_progress_bars_disabled()
+    if silence:
+        datasets.disable_progress_bars()
+    try:
+        dataset.to_parquet(str(path))
+    finally:
+        if silence:
+            datasets.enable_progress_bars()
+
+
+def _split_names(values: list[str]) -> list[str]:
+    return sorted(set(values), key=lambda s: (SPLIT_ORDER.index(s) if s in SPLIT_ORDER else len(SPLIT_ORDER), s))
 
 
 def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None,
@@ -64,10 +153,14 @@ def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str |
     """Write ``directory`` atomically (built in a hidden sibling folder, then swapped in); returns its path.
 
     An existing non-empty folder is replaced only when it is an earlier export (it holds
-    :data:`EXPORT_MARKER`) and ``overwrite``; any other folder is refused, ``overwrite`` or not."""
+    :data:`EXPORT_MARKER`) and ``overwrite``; any other folder is refused, ``overwrite`` or not. A
+    dataset whose source states no licence is exported with that said in the card (and logged)."""
     spec = get_spec(dataset_id)
     command = f"neuropil export {dataset_id} --hf"
     target = _store.replaceable_folder(directory, marker=EXPORT_MARKER, overwrite=overwrite, command=command)
+    notice = hf_card.licence_notice(dataset_id)
+    if notice:
+        logger.warning(notice)
     with _store.pinned(), _store.staged_folder(target, marker=EXPORT_MARKER, overwrite=overwrite,
                                                command=command) as staging:
         manifest = _store.verify_outputs(dataset_id, spec.version, home)
@@ -77,46 +170,40 @@ def export_hf(dataset_id: str, directory: str | os.PathLike[str], *, home: str |
 
 def _write_export(dataset_id: str, staging: Path, manifest: dict[str, Any], *,
                   home: str | os.PathLike[str] | None) -> None:
-    spec = get_spec(dataset_id)
-    extra_sources: dict[str, Path] = {}
-    (staging / "data").mkdir()
-    loader = _loader(dataset_id)
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    copied: dict[str, Path] = {}
+    declared = declared_features(dataset_id)
+    written: dict[str, list[dict[str, str]]] = {}
     empty: list[str] = []  # load_dataset cannot read a 0-row Parquet file: named in the card instead
-    for name, table in declared_tables(dataset_id, home=home).items():
-        rows = pq.ParquetFile(table).metadata.num_rows if isinstance(table, (str, os.PathLike)) else len(table)
-        if rows == 0:
-            empty.append(name)
-        elif isinstance(table, (str, os.PathLike)):
-            copied[name] = Path(table)
+    largest = 0
+    for name, source in declared_tables(dataset_id, home=home).items():
+        if isinstance(source, (str, os.PathLike)):
+            table = pq.read_table(source)
         else:
-            extra_sources[name] = staging / f".{name}.parquet"
-            table.to_parquet(extra_sources[name], index=False)
-    tables = sorted([*copied, *extra_sources])
-    if not tables:
+            table = pa.Table.from_pandas(source, preserve_index=False)
+        if table.num_rows == 0:
+            empty.append(name)
+            continue
+        largest = max(largest, table.num_rows)
+        if "split" in table.column_names:  # a stored split: one real split per value, the column dropped
+            splits = _split_names(table.column("split").to_pylist())
+            parts = {s: table.filter(pc.equal(table.column("split"), s)).drop_columns(["split"]) for s in splits}
+        else:
+            parts = {"train": table}
+        written[name] = []
+        for split, part in parts.items():
+            relative = f"data/{name}.parquet" if len(parts) == 1 and split == "train" else f"data/{name}/{split}.parquet"
+            features = features_of(part, declared.get(name, {}))
+            _write_parquet(to_dataset(part, features, what=f"{dataset_id} {name}"), staging / relative)
+            written[name].append({"split": split, "path": relative})
+    if not written:
         raise InvalidArgumentError(f"{dataset_id} declares no table to export (its loader's hf_tables() is "
                                    "empty and it has no Parquet output).")
-    default = getattr(loader, "HF_DEFAULT_CONFIG", None) or DEFAULT_CONFIG.get(dataset_id, tables[0])
-    lines = ["---", f"pretty_name: {_yaml_string(spec.title)}", "license: other",
-             f"license_name: {_yaml_string(spec.license)}", "configs:"]
-    for table in sorted(tables, key=lambda t: t != default):
-        if table in extra_sources:
-            os.replace(extra_sources[table], staging / "data" / f"{table}.parquet")
-        else:
-            shutil.copyfile(copied[table], staging / "data" / f"{table}.parquet")
-        lines += [f"- config_name: {table}", "  data_files:", "  - split: train", f"    path: data/{table}.parquet"]
-        if table == default:
-            lines.append("  default: true")
-    lines += ["---", "", card_text(dataset_id), "", "## Citation", "", spec.citation, "", "## Schema", ""]
-    for table, columns in spec.schema.items():
-        lines += [f"### {table}", "", "| column | meaning |", "|---|---|"]
-        lines += [f"| `{column}` | {meaning} |" for column, meaning in columns.items()]
-        lines.append("")
-    if empty:
-        lines += ["## Empty tables", "", "These tables have no rows in this version and are not configs: "
-                  + ", ".join(f"`{name}`" for name in sorted(empty)) + ".", ""]
-    lines += ["## Provenance", "", f"Exported by neuropil from {dataset_id} {spec.version}, pipeline "
-              f"{manifest.get('pipeline_version')}, fingerprint `{manifest.get('fingerprint')}`.", ""]
-    (staging / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    loader = _loader(dataset_id)
+    default = getattr(loader, "HF_DEFAULT_CONFIG", None) or DEFAULT_CONFIG.get(dataset_id, sorted(written)[0])
+    configs = [{"config_name": name, "data_files": written[name], **({"default": True} if name == default else {})}
+               for name in sorted(written, key=lambda t: (t != default, t))]
+    text = hf_card.card(dataset_id, configs=configs, rows=largest, empty=empty, manifest=manifest)
+    (staging / "README.md").write_text(text, encoding="utf-8")

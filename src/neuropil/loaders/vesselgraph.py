@@ -168,3 +168,11 @@ def __getattr__(name: str) -> Any:
 
         return VesselLinkDataset
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def to_hf(*, graph: str = SAMPLE, home: str | os.PathLike[str] | None = None) -> Any:
+    """A ``datasets.DatasetDict`` of one graph: splits ``nodes``, ``edges`` and ``link_split`` (the
+    stored vessel-link split, one row per positive or negative pair), Parquet types kept."""
+    from neuropil.loaders.hf_export import tables_to_hf
+
+    return tables_to_hf({name: _read(name, graph, home) for name in TABLES})
