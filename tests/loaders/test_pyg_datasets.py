@@ -89,9 +89,11 @@ def test_lambda_pre_transform_reuses_the_processed_file(ingested_home: Path, tmp
 
     root = tmp_path / "CElegans"
     calls: list[str] = []
-    for _ in range(3):  # three "runs", each with a new lambda object (a new address in its repr)
-        dataset = CElegansConnectomes(root, connectomes=PAIR, home=ingested_home,
-                                      pre_transform=lambda data: calls.append(data.connectome) or data)
+    # three "runs", each with its own lambda: all alive at once, so each repr carries another address
+    lambdas = [lambda data: calls.append(data.connectome) or data for _ in range(3)]
+    assert len({repr(f) for f in lambdas}) == 3
+    for pre_transform in lambdas:
+        dataset = CElegansConnectomes(root, connectomes=PAIR, home=ingested_home, pre_transform=pre_transform)
     assert calls == list(PAIR)  # built once
     processed = files_under(root / "processed")
     assert len(processed) == 6  # data + pre_transform + pre_filter, each with its SHA-256 sidecar
