@@ -17,6 +17,8 @@ import pytest
 import torch
 
 import neuropil
+from neuropil import _store
+from neuropil.datasets.celegans_connectomes import SPEC
 from neuropil.errors import NotIngestedError, StoreCorruptedError
 
 DATASET = "celegans-connectomes"
@@ -65,10 +67,14 @@ def test_root_is_the_dataset_folder_and_the_home_is_reused(ingested_home: Path, 
     root = tmp_path / "CElegans"
     neuropil.set_home(ingested_home)  # the home as neuropil.load finds it, no home= argument; offline (conftest)
     try:
-        dataset = CElegansConnectomes(root, connectomes=PAIR)
+        dataset = CElegansConnectomes(root)
     finally:
         neuropil.set_home(None)
-    assert len(dataset) == 2 and dataset[0].num_nodes == 300
+    # by default every connectome the home holds, in the catalogue's order
+    ingested = _store.read_manifest(DATASET, SPEC.version, ingested_home)["connectomes"]
+    assert sorted(dataset.connectomes) == sorted(ingested) and len(dataset) == len(ingested) >= 10
+    assert [graph.connectome for graph in dataset] == list(dataset.connectomes)
+    assert all(graph.num_nodes == 300 for graph in dataset)
     # nothing ingested into root, nothing written into the home: only PyG's processed folder
     assert files_under(ingested_home) == before
     assert {Path(name).parts[0] for name in files_under(root)} == {"processed"}

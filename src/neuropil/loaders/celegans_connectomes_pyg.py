@@ -12,6 +12,8 @@ import json
 import os
 from typing import Any, Callable
 
+from neuropil import _store
+from neuropil._home import get_home
 from neuropil.datasets.celegans_connectomes import CONNECTOMES, SPEC
 from neuropil.errors import InvalidArgumentError, unknown_value
 from neuropil.loaders import load
@@ -29,7 +31,8 @@ class CElegansConnectomes(PublishedInMemoryDataset):
     resolution), so run ``neuropil ingest celegans-connectomes`` once. ``transform``,
     ``pre_transform``, ``pre_filter`` and ``force_reload`` mean what they mean in PyG (a changed
     ``pre_transform`` warns and reuses the processed file; ``force_reload=True`` rebuilds).
-    ``edge_attr`` always has the three columns [electrical, chemical, functional], so graphs collate.
+    ``connectomes`` defaults to every connectome the home holds. ``edge_attr`` always has the three
+    columns [electrical, chemical, functional], so graphs collate.
 
     **STATS:**
 
@@ -41,9 +44,9 @@ class CElegansConnectomes(PublishedInMemoryDataset):
           - #edges (cook_2019)
           - #features
           - task
-        * - 10
+        * - 10 (every ingested connectome)
           - 300
-          - ~8,000
+          - 5,138
           - 4 + K
           - node classification (neuron type), link prediction
 
@@ -62,7 +65,10 @@ class CElegansConnectomes(PublishedInMemoryDataset):
                  transform: Callable | None = None, pre_transform: Callable | None = None,
                  pre_filter: Callable | None = None, force_reload: bool = False, *,
                  home: str | os.PathLike[str] | None = None) -> None:
-        self.connectomes = tuple(connectomes or CONNECTOMES)
+        if connectomes is None:  # every connectome the home holds (a source may be missing from an ingest)
+            manifest = _store.read_manifest(SPEC.id, SPEC.version, get_home(home)) or {}
+            connectomes = [name for name in CONNECTOMES if name in manifest.get("connectomes", CONNECTOMES)]
+        self.connectomes = tuple(connectomes)
         for name in self.connectomes:
             if name not in CONNECTOMES:
                 raise InvalidArgumentError(unknown_value(name, "connectome", CONNECTOMES))

@@ -52,9 +52,9 @@ class VesselLinkDataset(PublishedInMemoryDataset):
           - #valid / #test positives
           - #features
           - metric
-        * - ~3,000
-          - 2 x 80 % of the vessels
-          - 10 % / 10 % (as many negatives)
+        * - 2,970
+          - 4,854 (2 x 2,427 train positives)
+          - 304 / 304 (as many negatives of each flavour)
           - 3 (x, y, z) or 5
           - ROC-AUC
 
