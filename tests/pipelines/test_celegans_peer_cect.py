@@ -43,13 +43,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cect
 import neuropil
 from neuropil._fetch import sha256_of
 from neuropil.datasets.celegans_connectomes import CONNECTOMES, RAW_FILES
-from neuropil.pipelines.celegans_names import map_label
+from neuropil.pipelines.celegans_names import cell_label, map_label
 
 DATASET = "celegans-connectomes"
 CECT_DATA = Path(cect.__file__).resolve().parent / "data"
@@ -132,19 +133,20 @@ def _cect_dataset(reader: str, from_source: bool):
     return dataset
 
 
-def _cect_adjacency(dataset) -> tuple[dict, dict]:
-    """cect's matrices -> ({(pre, post): weight} chemical, {(a, b) sorted: weight} electrical)."""
+def _cect_adjacency(dataset, *, every_cell: bool = False) -> tuple[dict, dict]:
+    """cect's matrices -> ({(pre, post): weight} chemical, {(a, b) sorted: weight} electrical), over
+    the 300-neuron axis or (``every_cell``) over every cell, labelled as the axis='all' table labels them."""
     from cect.Neurotransmitters import ELECTRICAL_SYN_TYPE, get_syn_type_from_synclass
 
     mapped = [map_label(node) for node in dataset.nodes]
+    labels = [cell_label(m.label, m.kind) for m in mapped]
     chemical: dict[tuple[str, str], float] = defaultdict(float)
     directed_electrical: dict[tuple[str, str], float] = defaultdict(float)
     for synclass, matrix in dataset.connections.items():
         target = directed_electrical if get_syn_type_from_synclass(synclass) == ELECTRICAL_SYN_TYPE else chemical
         for i, j in zip(*np.nonzero(matrix)):
-            pre, post = mapped[i], mapped[j]
-            if pre.kind == "neuron" and post.kind == "neuron":
-                target[(pre.label, post.label)] += float(matrix[i, j])
+            if every_cell or (mapped[i].kind == "neuron" and mapped[j].kind == "neuron"):
+                target[(labels[i], labels[j])] += float(matrix[i, j])
     electrical: dict[tuple[str, str], float] = {}
     for (pre, post), weight in directed_electrical.items():
         key = (min(pre, post), max(pre, post))
@@ -152,15 +154,18 @@ def _cect_adjacency(dataset) -> tuple[dict, dict]:
     return dict(chemical), electrical
 
 
-def _our_adjacency(home: Path, connectome: str) -> tuple[dict, dict]:
+def _our_adjacency(home: Path, connectome: str, *, every_cell: bool = False) -> tuple[dict, dict]:
     edges = neuropil.load(DATASET, connectome=connectome, format="pandas", home=home)
+    if every_cell:  # edges.parquet holds the 300-neuron pairs, cell_edges.parquet every other one
+        extra = neuropil.load(DATASET, connectome=connectome, table="cell_edges", format="pandas", home=home)
+        edges = pd.concat([edges, extra], ignore_index=True)
     assert set(edges["connectome"]) == {connectome}
     chemical_rows = edges[edges["type"] == "chemical"]
     electrical_rows = edges[edges["type"] == "electrical"]
     assert len(chemical_rows) + len(electrical_rows) == len(edges), "an anatomical connectome has only these types"
+    assert (electrical_rows["pre_index"] <= electrical_rows["post_index"]).all(), "electrical rows: pre <= post"
     chemical = {(r.pre, r.post): float(r.weight) for r in chemical_rows.itertuples()}
     assert len(chemical) == len(chemical_rows), "chemical: one row per ordered pair"
-    assert (electrical_rows["pre_index"] <= electrical_rows["post_index"]).all(), "electrical rows: pre <= post"
     electrical = {(min(r.pre, r.post), max(r.pre, r.post)): float(r.weight) for r in electrical_rows.itertuples()}
     assert len(electrical) == len(electrical_rows), "electrical: one row per unordered pair"
     return chemical, electrical
@@ -208,3 +213,20 @@ def test_adjacency_equals_cect_reader(ingested_home, connectome):
     differences = _differences("chemical", ours_chemical, theirs_chemical) | _differences(
         "electrical", ours_electrical, theirs_electrical)
     assert differences == EXPECTED_DIFFERENCES[connectome], sorted(differences, key=repr)[:20]
+
+
+#: every cell, muscles and end organs included: our edges + cell_edges against cect's reader, with
+#: cect's labels through map_label then cell_label (R1shL -> R1stL, g1p -> g1P as cect spells them)
+EVERY_CELL_PEERS = {"cook_2019_male": "Cook2019MaleReader", "cook_2019": "Cook2019HermReader"}
+
+
+@pytest.mark.parametrize("connectome", sorted(EVERY_CELL_PEERS))
+def test_every_cell_pair_equals_cect_reader(ingested_home, connectome):
+    dataset = _cect_dataset(EVERY_CELL_PEERS[connectome], FROM_SOURCE_ALWAYS)
+    assert [n for n in dataset.nodes if map_label(n).kind == "unmapped"] == []
+    theirs_chemical, theirs_electrical = _cect_adjacency(dataset, every_cell=True)
+    ours_chemical, ours_electrical = _our_adjacency(ingested_home, connectome, every_cell=True)
+    assert len(ours_chemical) > 4000 and len(ours_electrical) > 1000
+    differences = _differences("chemical", ours_chemical, theirs_chemical) | _differences(
+        "electrical", ours_electrical, theirs_electrical)
+    assert differences == set(), sorted(differences, key=repr)[:20]

@@ -56,6 +56,8 @@ CONSENSUS_IDS = (
 WITVLIET_FILES = {1: "witvliet_2020_1 L1.xlsx", 2: "witvliet_2020_2 L1.xlsx", 3: "witvliet_2020_3 L1.xlsx",
                   4: "witvliet_2020_4 L1.xlsx", 5: "witvliet_2020_5 L2.xlsx", 6: "witvliet_2020_6 L3.xlsx"}
 CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
+#: every connectome; the male's counts are derived in test_celegans_cells.py (male-specific neurons)
+ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male")
 STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",
          "unmapped_labels")
 Q_THRESHOLD = 0.05
@@ -168,7 +170,11 @@ def _read_whitespace_table(path: Path) -> list[tuple]:
     return [(pre, post, kind.lower(), float(count)) for pre, post, kind, count in lines[1:]]
 
 
-def _read_cook(path: Path) -> list[tuple]:
+COOK_HERMAPHRODITE = (("chemical", "hermaphrodite chemical"), ("electrical", "hermaphrodite gap jn symmetric"))
+COOK_MALE = (("chemical", "male chemical"), ("electrical", "male gap jn symmetric"))
+
+
+def _read_cook(path: Path, sheets: tuple[tuple[str, str], ...] = COOK_HERMAPHRODITE) -> list[tuple]:
     """Post labels in the third row, pre labels in the third column, values from the fourth row/column;
     the trailing label row (no pre label) and column (no post label) fall out by themselves."""
     import openpyxl
@@ -176,7 +182,7 @@ def _read_cook(path: Path) -> list[tuple]:
     book = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
     records = []
     try:
-        for kind, sheet in (("chemical", "hermaphrodite chemical"), ("electrical", "hermaphrodite gap jn symmetric")):
+        for kind, sheet in sheets:
             rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
             post_labels = {j: v for j, v in enumerate(rows[2]) if j >= 3 and v is not None}
             for row in rows[3:]:
@@ -321,8 +327,8 @@ def _consensus_rows(home: Path) -> list[dict]:
 def test_cli_lists_every_connectome(ingested_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     info = _cli_info(ingested_home, capsys)
     assert info["ingested"] is True
-    assert sorted(info["connectomes"]) == sorted(CONNECTOME_IDS)
-    assert sorted(info["stats"]) == sorted(CONNECTOME_IDS)
+    assert sorted(info["connectomes"]) == sorted(ALL_IDS)
+    assert sorted(info["stats"]) == sorted(ALL_IDS)
 
 
 @pytest.mark.parametrize("connectome", CONNECTOME_IDS)
@@ -505,3 +511,36 @@ def test_missing_dff_is_not_turned_into_zero(shared_data: Path, ingested_home: P
         assert _is_missing(by_key[key]["weight"]), f"{key}: dF/F is NaN in the source, edges.parquet says {by_key[key]['weight']}"
         for column in ("weight_mean", "weight_median", "weight_std"):
             assert _is_missing(consensus[key][column]), f"{key}: consensus {column} = {consensus[key][column]}"
+
+
+def test_male_counts_match_an_independent_read(
+    shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cook 2019 male: pairs among the 300 axis neurons (edges.parquet) and the male-specific neurons
+    with an edge (cell_edges.parquet), from the male sheets read here with openpyxl; male-specific
+    names from cect's own list, CA/CP numbers unpadded as the cord neurons' are."""
+    from cect.Cells import MALE_SPECIFIC_NEURONS
+
+    canonical = _canonical(shared_data)
+    male = {re.sub(r"^(CA|CP)0*(\d+)$", lambda m: m.group(1) + str(int(m.group(2))), n) for n in MALE_SPECIFIC_NEURONS}
+    chemical: dict[tuple[str, str], float] = defaultdict(float)
+    electrical: set[tuple[str, str]] = set()
+    male_with_edges: set[str] = set()
+    for pre_raw, post_raw, kind, weight in _read_cook(_cect(COOK_FILE), COOK_MALE):
+        for raw in (pre_raw, post_raw):
+            text = re.sub(r"^(CA|CP)0*(\d+)$", lambda m: m.group(1) + str(int(m.group(2))), str(raw).strip())
+            if text in male:
+                male_with_edges.add(text)
+        pre, post = _normalise(pre_raw, canonical), _normalise(post_raw, canonical)
+        if pre is None or post is None:
+            continue
+        if kind == "chemical":
+            chemical[(pre, post)] += weight
+        else:
+            electrical.add(tuple(sorted((pre, post))))
+    got = _cli_info(ingested_home, capsys)["stats"]["cook_2019_male"]
+    assert got["chemical_pairs"] == len(chemical) > 2000
+    assert got["chemical_synapses"] == sum(chemical.values())
+    assert got["electrical_pairs"] == len(electrical) > 500
+    assert got["male_neurons_with_cell_edges"] == len(male_with_edges) > 80
+    assert got["unmapped_labels"] == 0

@@ -1,4 +1,4 @@
-"""C. elegans connectomes: 16 published annotations on one canonical 300-neuron axis.
+"""C. elegans connectomes: 17 published annotations (both sexes) on one canonical 300-neuron axis.
 
 Sources: fourteen ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
@@ -128,6 +128,10 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         ConnectomeSource("randi_2023", "funatlas.h5", "read_funatlas", "mean dF/F of the responder (wt)",
                          "Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of "
                          "Caenorhabditis elegans. Nature 623:406-414"),
+        ConnectomeSource("cook_2019_male", "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx",
+                         "read_cook_male", "EM section count",
+                         "Cook SJ et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. Nature 571:63-71",
+                         sex="male", in_consensus=False),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -186,6 +190,17 @@ SCHEMA = {
         "type": "string", "weight": "float64",
     },
     "unmapped.parquet": {"connectome": "string", "raw_label": "string", "rows": "int64: source rows naming it"},
+    "cells.parquet": {
+        "index": "int32: position on the axis='all' axis (0..299 = neurons.parquet, then CANL/CANR, the 90 "
+                 "male-specific neurons, then every non-neuronal cell a source names, by class then label)",
+        "label": "string: cell label (body-wall muscles spelled as Cook 2019: dBWML5)",
+        "cell_class": "string: neuron | male_neuron | muscle | other_cell | unknown",
+    },
+    "cell_edges.parquet": {
+        "connectome": "string", "pre_index": "int32: cells.parquet index", "post_index": "int32",
+        "pre": "string", "post": "string", "type": "string: chemical | electrical",
+        "weight": "float64: as in edges.parquet; every edge with an end off the 300-neuron axis",
+    },
     "consensus.parquet": {
         "pre_index": "int32", "post_index": "int32", "pre": "string", "post": "string", "type": "string",
         "n_reporting": "int32: connectome annotations with this edge (several re-read the same micrographs)",
@@ -203,11 +218,11 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (16 annotations, Witvliet 2021 developmental series + consensus)",
+    title="C. elegans connectomes (17 annotations: Witvliet 2021 developmental series, Cook 2019 male; consensus)",
     description=(
-        "Sixteen published C. elegans hermaphrodite connectome annotations (chemical, electrical and one "
-        "functional atlas; the Witvliet 2021 developmental series L1 to adult) on one canonical 300-neuron "
-        "axis, with a consensus table of the first ten annotations (the series adds no consensus member)."
+        "Seventeen published C. elegans connectome annotations (chemical, electrical and one functional "
+        "atlas; the Witvliet 2021 developmental series L1 to adult; the Cook 2019 male) on one canonical "
+        "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",
     citation="; ".join(dict.fromkeys(s.citation for s in CONNECTOMES.values())),

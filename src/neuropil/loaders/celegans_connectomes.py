@@ -37,7 +37,7 @@ from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES, SPE
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
-TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped")
+TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped", "cells", "cell_edges")
 #: PyG edge_attr column order: electrical first, as the issue and the published baselines have it
 EDGE_ATTR_ORDER = ("electrical", "chemical", "functional")
 
@@ -95,7 +95,7 @@ def to_pandas(*, connectome: str = DEFAULT_CONNECTOME, table: str = "edges", hom
     if table == "edges":
         return edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
     path = _store_path(home)
-    if table == "partner_edges":
+    if table in ("partner_edges", "cell_edges"):
         return _read(path, table, connectome=_check_connectome(connectome))
     return _read(path, table)
 
@@ -145,16 +145,21 @@ def _node_tensors(neurons: pd.DataFrame) -> dict[str, Any]:
 
 
 def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functional: bool = False,
-           min_reporting: int = 1, series: bool = False, home: str | os.PathLike[str] | None = None) -> Any:
+           min_reporting: int = 1, series: bool = False, axis: str = "neurons",
+           home: str | os.PathLike[str] | None = None) -> Any:
     """One connectome as a PyG ``Data`` (``hetero=True``: ``HeteroData`` with one edge type per
     synapse type). ``edge_attr`` columns: electrical, chemical (and functional when asked for or
     for ``randi_2023``); ``edge_attr_names`` lists them. ``series=True`` with a series id (e.g.
     ``witvliet_2021``): a list of graphs ordered by age, each with ``age_hours`` (see
-    :mod:`neuropil.loaders.celegans_series`)."""
+    :mod:`neuropil.loaders.celegans_series`). ``axis="all"``: one node per cell, male-specific
+    neurons, muscles and other cells after the 300 neurons (see :mod:`neuropil.loaders.celegans_cells`)."""
+    from neuropil.loaders.celegans_cells import check_axis, extend_to_all_cells
+
+    check_axis(axis)
     if series:
         from neuropil.loaders.celegans_series import series_members, stamp
 
-        return [stamp(to_pyg(connectome=member, hetero=hetero, functional=functional, home=home), member)
+        return [stamp(to_pyg(connectome=member, hetero=hetero, functional=functional, axis=axis, home=home), member)
                 for member in series_members(connectome)]
     import torch
     from torch_geometric.data import Data, HeteroData
@@ -162,13 +167,16 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
     edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
     neurons = _read(_store_path(home), "neurons")
     nodes = _node_tensors(neurons)
+    n = len(neurons)
+    if axis == "all":
+        edges, nodes, n = extend_to_all_cells(_store_path(home), connectome, edges, nodes)
     types = _edge_types(connectome, functional)
     index, kind, weight = _directed(edges, types)
     if hetero:
         data = HeteroData()
         for key, value in nodes.items():
             data["neuron"][key] = value
-        data["neuron"].num_nodes = len(neurons)
+        data["neuron"].num_nodes = n
         for code, name in enumerate(types):
             chosen = kind == code
             data["neuron", name, "neuron"].edge_index = torch.from_numpy(np.ascontiguousarray(index[:, chosen]))
@@ -176,7 +184,6 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
         data.connectome = connectome
         return data
     # one edge per ordered pair; a pair with several synapse types gets several non-zero columns
-    n = len(neurons)
     key = index[0] * n + index[1]
     unique_keys, slot = np.unique(key, return_inverse=True)
     edge_attr = np.zeros((len(unique_keys), len(types)), dtype=np.float32)

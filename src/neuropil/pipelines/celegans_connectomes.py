@@ -22,90 +22,41 @@ import pandas as pd
 
 from neuropil.errors import RawFormatError, UnmappedLabelError
 from neuropil.pipelines.celegans_consensus import CONSENSUS_UNITS, build_consensus, section_ratios
+from neuropil.pipelines.celegans_spreadsheets import cook_sheets, numeric, read_excel, require_columns, sheet_rows
+from neuropil.pipelines.celegans_sources import read_cook_male
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
 logger = logging.getLogger(__name__)
 
 # 1.1.0: Witvliet 2021 datasets 1-6 (outside the consensus); excgl is exc_gl
 # 1.2.0: consensus weights in one unit (synapses; dF/F), n_series by EM series (celegans_consensus)
-PIPELINE_VERSION = "1.2.0"
+# 1.3.0: Cook 2019 male; cells.parquet / cell_edges.parquet (axis="all")
+PIPELINE_VERSION = "1.3.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
 SOURCE_COLUMNS = ["pre_raw", "post_raw", "type", "weight"]
 
 
-def _require_columns(table: pd.DataFrame, columns: list[str], path: Path, where: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise RawFormatError(
-            f"{path.name} ({where}) lacks column(s) {missing}; expected {columns}, found {list(table.columns)}."
-        )
-
-
-def _sheet_rows(path: Path, sheets: list[str | int]) -> dict[str | int, list[list[Any]]]:
-    """Cell values of the named (or numbered) sheets, read with calamine directly: pandas'
-    per-cell conversion costs more than the parse itself on the 473 x 473 Cook matrices.
-    Empty cells are ``""``; numbers are floats. One clear error for an unreadable workbook."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        result = {}
-        for sheet in sheets:
-            names = workbook.sheet_names
-            if isinstance(sheet, int) and sheet >= len(names) or isinstance(sheet, str) and sheet not in names:
-                raise RawFormatError(f"{path.name} has no sheet {sheet!r}; its sheets are {names}.")
-            name = names[sheet] if isinstance(sheet, int) else sheet
-            result[sheet] = workbook.get_sheet_by_name(name).to_python()
-        return result
-    except RawFormatError:
-        raise
-    except Exception as error:  # calamine raises CalamineError / ZipError / XmlError, or OSError
-        raise RawFormatError(
-            f"{path.name} is not a readable spreadsheet (truncated or corrupted?): {type(error).__name__}: {error}"
-        ) from error
-
-
-def _read_excel(path: Path, sheets: list[str | int]) -> dict[str | int, pd.DataFrame]:
-    """Header-row sheets as DataFrames (first row = column names, empty cells missing)."""
-    frames = {}
-    for sheet, rows in _sheet_rows(path, sheets).items():
-        if not rows:
-            raise RawFormatError(f"{path.name}: sheet {sheet!r} is empty.")
-        header = [str(c).strip() for c in rows[0]]
-        frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-        frames[sheet] = frame.replace("", None)
-    return frames
-
-
-def _numeric(values: pd.Series, path: Path, column: str) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = values[numbers.isna() & values.notna()]
-    if len(bad):
-        raise RawFormatError(f"{path.name}: column {column!r} has non-numeric value {bad.iloc[0]!r}; expected a number.")
-    return numbers.astype("float64")
-
-
 def read_openworm(path: Path) -> pd.DataFrame:
     """OpenWorm ``CElegansNeuronTables.xls``: sheet ``Connectome`` (Send -> chemical, GapJunction ->
     electrical) and sheet ``NeuronsToMuscle`` (chemical, neuron -> muscle)."""
-    sheets = _read_excel(path, ["Connectome", "NeuronsToMuscle"])
+    sheets = read_excel(path, ["Connectome", "NeuronsToMuscle"])
     conn = sheets["Connectome"]
-    _require_columns(conn, ["Origin", "Target", "Type", "Number of Connections"], path, "sheet Connectome")
+    require_columns(conn, ["Origin", "Target", "Type", "Number of Connections"], path, "sheet Connectome")
     types = conn["Type"].astype(str).str.strip().map({"Send": "chemical", "GapJunction": "electrical"})
     if types.isna().any():
         bad = conn.loc[types.isna(), "Type"].iloc[0]
         raise RawFormatError(f"{path.name}: unknown connection Type {bad!r}; expected 'Send' or 'GapJunction'.")
     neurons = pd.DataFrame(
         {"pre_raw": conn["Origin"], "post_raw": conn["Target"], "type": types,
-         "weight": _numeric(conn["Number of Connections"], path, "Number of Connections")}
+         "weight": numeric(conn["Number of Connections"], path, "Number of Connections")}
     )
     muscle = sheets["NeuronsToMuscle"]
-    _require_columns(muscle, ["Neuron", "Muscle", "Number of Connections"], path, "sheet NeuronsToMuscle")
+    require_columns(muscle, ["Neuron", "Muscle", "Number of Connections"], path, "sheet NeuronsToMuscle")
     to_muscle = pd.DataFrame(
         {"pre_raw": muscle["Neuron"], "post_raw": muscle["Muscle"], "type": "chemical",
-         "weight": _numeric(muscle["Number of Connections"], path, "Number of Connections")}
+         "weight": numeric(muscle["Number of Connections"], path, "Number of Connections")}
     )
     return pd.concat([neurons, to_muscle], ignore_index=True)
 
@@ -124,15 +75,15 @@ def read_chklovskii(path: Path) -> pd.DataFrame:
     pairs where the two sides disagree are returned in ``attrs['receive_mismatches']``. ``EJ`` rows
     are gap junctions, ``NMJ`` rows neuron -> body-wall-muscle synapses.
     """
-    table = _read_excel(path, [0])[0]
-    _require_columns(table, ["Neuron 1", "Neuron 2", "Type", "Nbr"], path, "first sheet")
+    table = read_excel(path, [0])[0]
+    require_columns(table, ["Neuron 1", "Neuron 2", "Type", "Nbr"], path, "first sheet")
     code = table["Type"].astype(str).str.strip()
     unknown = sorted(set(code) - CHKLOVSKII_CODES)
     if unknown:
         raise RawFormatError(f"{path.name}: unknown Type code(s) {unknown}; expected one of {sorted(CHKLOVSKII_CODES)}.")
     n1 = table["Neuron 1"].astype(str).str.strip()
     n2 = table["Neuron 2"].astype(str).str.strip()
-    nbr = _numeric(table["Nbr"], path, "Nbr")
+    nbr = numeric(table["Nbr"], path, "Nbr")
     send = pd.DataFrame({"pre_raw": n1, "post_raw": n2, "weight": nbr, "code": code})[code.isin(["S", "Sp"])]
     send = send.assign(polyadic=np.where(send["code"] == "Sp", send["weight"], 0.0))
     chemical = send.groupby(["pre_raw", "post_raw"], as_index=False, sort=False).agg(
@@ -158,64 +109,28 @@ def read_chklovskii(path: Path) -> pd.DataFrame:
 def read_edge_table(path: Path) -> pd.DataFrame:
     """``pre, post, type, synapses`` tables: Witvliet 2020 xlsx, White 1986 whitespace-separated text."""
     if path.suffix.lower() in {".xlsx", ".xls"}:
-        table = _read_excel(path, [0])[0]
+        table = read_excel(path, [0])[0]
     else:
         try:
             table = pd.read_csv(path, sep=r"\s+", dtype=str)
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
             raise RawFormatError(f"{path.name} is not a whitespace-separated table: {error}") from error
-    _require_columns(table, ["pre", "post", "type", "synapses"], path, "header")
+    require_columns(table, ["pre", "post", "type", "synapses"], path, "header")
     kind = table["type"].astype(str).str.strip().str.lower()
     bad = sorted(set(kind) - {"chemical", "electrical"})
     if bad:
         raise RawFormatError(f"{path.name}: unknown type(s) {bad}; expected 'chemical' or 'electrical'.")
     return pd.DataFrame({"pre_raw": table["pre"], "post_raw": table["post"], "type": kind,
-                         "weight": _numeric(table["synapses"], path, "synapses")})
+                         "weight": numeric(table["synapses"], path, "synapses")})
 
 
 COOK_SHEETS = {"chemical": "hermaphrodite chemical", "electrical": "hermaphrodite gap jn symmetric"}
 
 
-def _cook_matrix(rows: list[list[Any]], path: Path, name: str) -> pd.DataFrame:
-    """Post labels in the third row, pre labels in the third column, values from the fourth
-    row/column on; the sheet repeats the labels in a last row and column, which we ignore."""
-    if len(rows) < 4 or len(rows[0]) < 4:
-        raise RawFormatError(f"{path.name}: sheet {name!r} has {len(rows)} rows, too few for an adjacency matrix.")
-    cells = np.array(rows, dtype=object)
-    post_labels, pre_labels = cells[2, 3:], cells[3:, 2]
-    post_columns = np.flatnonzero(post_labels != "")
-    pre_rows = np.flatnonzero(pre_labels != "")
-    if post_columns.size == 0 or pre_rows.size == 0:
-        raise RawFormatError(f"{path.name}: sheet {name!r} has no labels in its third row / third column.")
-    block = cells[3:, 3:][np.ix_(pre_rows, post_columns)]
-    filled = block != ""
-    values = block[filled]
-    try:
-        weights = values.astype("float64")
-    except (TypeError, ValueError):
-        bad = next(v for v in values if not isinstance(v, (int, float)))
-        raise RawFormatError(f"{path.name}: sheet {name!r} has a non-numeric cell {bad!r}.") from None
-    row, column = np.nonzero(filled)
-    table = pd.DataFrame({"pre_raw": pre_labels[pre_rows][row].astype(str), "post_raw": post_labels[post_columns][column].astype(str),
-                          "weight": weights})
-    table.attrs["covered_raw"] = sorted({str(v) for v in pre_labels[pre_rows]} | {str(v) for v in post_labels[post_columns]})
-    return table
-
-
 def read_cook(path: Path) -> pd.DataFrame:
     """Cook et al. 2019 SI 5 (corrected July 2020): hermaphrodite chemical and symmetric gap-junction
     adjacency matrices; weights are EM section counts."""
-    sheets = _sheet_rows(path, list(COOK_SHEETS.values()))
-    parts = []
-    covered: set[str] = set()
-    for kind, name in COOK_SHEETS.items():
-        part = _cook_matrix(sheets[name], path, name)
-        covered |= set(part.attrs["covered_raw"])
-        part["type"] = kind
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)[SOURCE_COLUMNS]
-    table.attrs["covered_raw"] = sorted(covered)  # the matrix axes, zero rows included
-    return table
+    return cook_sheets(path, COOK_SHEETS)
 
 
 def read_funatlas(path: Path, *, q_threshold: float = DEFAULT_Q_THRESHOLD) -> pd.DataFrame:
@@ -254,6 +169,7 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_edge_table": read_edge_table,
     "read_cook": read_cook,
     "read_funatlas": read_funatlas,
+    "read_cook_male": read_cook_male,
 }
 
 
@@ -441,7 +357,13 @@ def build(
 
     tables, stats, coverage = homogenize(sources, strict=params["strict"], consensus_of=CONSENSUS_CONNECTOMES)
     neurons = build_neurons(inputs.get(MASTER_SHEET))
-    outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()}}
+    from neuropil.pipelines.celegans_cells import build_cells
+
+    cells, cell_edges, cell_stats = build_cells(tables["partner_edges"])
+    for connectome, values in cell_stats.items():
+        stats[connectome].update(values)
+    outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()},
+               "cells.parquet": cells, "cell_edges.parquet": cell_edges}
     unmapped = {
         connectome: dict(zip(group["raw_label"], group["rows"].astype(int)))
         for connectome, group in tables["unmapped"].groupby("connectome")

@@ -18,15 +18,20 @@ surrounding whitespace        stripped                spreadsheet cells carry tr
                                                       convention (OFF -> L, ON -> R) so that the atlas
                                                       lines up with the anatomical connectomes.
 ``CANL``, ``CANR``            kind ``off_axis_neuron``  neurons, but not on the 300-neuron axis
+``CA01``, ``CP09``            ``CA1``, ``CP9``        Cook 2019 zero-pads the male CA/CP neurons too
+male-specific neurons         kind ``male_neuron``    the 90 of ``datasets.celegans_cells`` (Cook 2019
+(``SPCL``, ``R1AL``, ``HOA``)                         male), rows 302-391 of the ``axis="all"`` table
 muscles (``dBWML10``,         kind ``muscle``         body-wall, pharyngeal, vulval, uterine, anal,
-``MDL05``, ``pm3D``, ``NMJ``)                         intestinal muscles; ``NMJ`` is Varshney's generic
+``MDL05``, ``pm3D``, ``NMJ``)                         intestinal and male tail (``dglL3``, ``aobL``, ...)
+                                                      muscles; ``NMJ`` is Varshney's generic
                                                       neuromuscular-junction endpoint and
                                                       ``LegacyBodyWallMuscles`` White 1986's
 glia and end organs           kind ``other_cell``     ``CEPsh*``, ``GLR*``, ``bm``, ``hyp``, ``int``,
 (``CEPshDL``, ``bm``, ...)                            ``exc_cell``, ``exc_gl`` (Witvliet 2 spells it
                                                       ``excgl``), ``hmc``, marginal
                                                       (``mc*``), epithelial (``e*``) and gland (``g*``)
-                                                      cells
+                                                      cells; male ray structural cells (``R1stL``,
+                                                      ``R1shL``), ``gonad``, ``proctodeum``
 anything else                 kind ``unmapped``       counted per connectome and reported, never dropped
 ============================  ======================  =================================================
 """
@@ -37,21 +42,27 @@ import re
 from typing import NamedTuple
 
 from neuropil.datasets.celegans_axis import CANONICAL_LABELS, LABEL_INDEX  # noqa: F401 (re-exported)
+from neuropil.datasets.celegans_cells import MALE_SPECIFIC_NEURONS
 
 OFF_AXIS_NEURONS = frozenset({"CANL", "CANR"})
 FUNCTIONAL_ALIASES = {"AWCOFF": "AWCL", "AWCOF": "AWCL", "AWCON": "AWCR"}
-_ZERO_PADDED = re.compile(r"^(AS|DA|DB|DD|VA|VB|VC|VD)0+(\d+)$")
+_ZERO_PADDED = re.compile(r"^(AS|DA|DB|DD|VA|VB|VC|VD|CA|CP)0+(\d+)$")
+_MALE_NEURONS = frozenset(MALE_SPECIFIC_NEURONS)
 _MUSCLE = re.compile(
-    r"^(?:[dv]BWM[LR]\d+|BWM.*|LegacyBodyWallMuscles|M[DV][LR]\d+|MVULVA|MANAL|NMJ|pm\d+[A-Z]*|mu_\w+|vm\d\w*|um\d\w*)$"
+    r"^(?:[dv]BWM[LR]\d+|BWM.*|LegacyBodyWallMuscles|M[DV][LR]\d+|MVULVA|MANAL|NMJ|pm\d+[A-Z]*|mu_\w+|vm\d\w*|um\d\w*"
+    r"|dgl[LR]\d|(?:aob|pob|gec|grt|cdl|ail|pil|pol|dsp|vsp|dsr|vsr)[LR])$"
 )
 _OTHER_CELL = re.compile(
-    r"^(?:CEPsh[DV][LR]|GLR\w*|bm|hyp|int|exc_cell|exc_?gl|hmc|mc\d\w*|e\d\w*|g\d\w*)$"
+    r"^(?:CEPsh[DV][LR]|GLR\w*|bm|hyp|int|exc_cell|exc_?gl|hmc|mc\d\w*|e\d\w*|g\d\w*|R\d(?:st|sh)[LR]|gonad|proctodeum)$"
 )
+#: body-wall muscle spellings -> the one cell label of the ``axis="all"`` table (Cook 2019's)
+_RAY_SHEATH = re.compile(r"^R(\d)sh([LR])$")
+_BODY_WALL = re.compile(r"^(?:BWM-([DV])([LR])|M([DV])([LR]))0*(\d+)$")
 
 
 class MappedLabel(NamedTuple):
     label: str  # canonical label for neurons, the cleaned source label otherwise
-    kind: str  # neuron | off_axis_neuron | muscle | other_cell | unmapped
+    kind: str  # neuron | off_axis_neuron | male_neuron | muscle | other_cell | unmapped
 
 
 def map_label(raw: object) -> MappedLabel:
@@ -67,8 +78,27 @@ def map_label(raw: object) -> MappedLabel:
         return MappedLabel(text.upper(), "neuron")
     if text in OFF_AXIS_NEURONS:
         return MappedLabel(text, "off_axis_neuron")
+    if text in _MALE_NEURONS:
+        return MappedLabel(text, "male_neuron")
     if _MUSCLE.match(text):
         return MappedLabel(text, "muscle")
     if _OTHER_CELL.match(text):
         return MappedLabel(text, "other_cell")
     return MappedLabel(text, "unmapped")
+
+
+def cell_label(label: str, kind: str) -> str:
+    """The label of a mapped cell on the ``axis="all"`` table: body-wall muscles spelled three ways
+    (``MDL05`` OpenWorm, ``BWM-DL05`` White / Witvliet, ``dBWML5`` Cook) become Cook's spelling; as in
+    cect, the male ray structural cells ``R1shL`` are ``R1stL`` and the gland cell ``g1p`` is ``g1P``;
+    every other label is already canonical (neurons) or kept as the source spells it."""
+    if kind == "other_cell":
+        ray = _RAY_SHEATH.match(label)
+        return f"R{ray.group(1)}st{ray.group(2)}" if ray else ("g1P" if label == "g1p" else label)
+    if kind != "muscle":
+        return label
+    match = _BODY_WALL.match(label)
+    if match is None:
+        return label
+    side, lr = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return f"{side.lower()}BWM{lr}{int(match.group(5))}"

@@ -1,0 +1,56 @@
+"""The ``axis="all"`` table (every cell) and its graphs. The counts are cross-checked elsewhere:
+every cell pair of Cook 2019 (both sexes) against cect's readers in test_celegans_peer_cect.py, the
+male's counts by an independent openpyxl route in test_celegans_stats.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import neuropil
+
+DATASET = "celegans-connectomes"
+
+
+# ------------------------------------------------------------------ the axis and the loader
+
+def test_cells_axis_extends_the_neuron_axis(ingested_home: Path) -> None:
+    cells = neuropil.load(DATASET, table="cells", format="pandas", home=ingested_home)
+    neurons = neuropil.load(DATASET, table="neurons", format="pandas", home=ingested_home)
+    assert cells["label"].is_unique and cells["index"].tolist() == list(range(len(cells)))
+    assert cells["label"].iloc[:300].tolist() == neurons["label"].tolist()
+    classes = cells["cell_class"].tolist()
+    assert classes[:302] == ["neuron"] * 302 and classes[302:392] == ["male_neuron"] * 90
+    assert cells["label"].iloc[300:302].tolist() == ["CANL", "CANR"]
+    rest = cells.iloc[392:]
+    assert set(rest["cell_class"]) <= {"muscle", "other_cell", "unknown"} and len(rest) > 100
+    # one body-wall muscle, one row: OpenWorm's MDL05 and White's BWM-DL05 are Cook's dBWML5
+    assert "dBWML5" in set(cells["label"]) and not {"MDL05", "BWM-DL05"} & set(cells["label"])
+
+
+def test_all_axis_graph_holds_the_neuron_graph(ingested_home: Path) -> None:
+    neurons_only = neuropil.load(DATASET, connectome="cook_2019", format="pyg", home=ingested_home)
+    every_cell = neuropil.load(DATASET, connectome="cook_2019", format="pyg", axis="all", home=ingested_home)
+    assert every_cell.num_nodes > 600 and every_cell.node_names[:300] == neurons_only.node_names
+    inside = (every_cell.edge_index < 300).all(dim=0)
+    assert torch.equal(every_cell.edge_index[:, inside], neurons_only.edge_index)
+    assert torch.equal(every_cell.edge_attr[inside], neurons_only.edge_attr)
+    assert (~inside).sum() > 1000  # neuromuscular and glial edges are there
+    assert every_cell.x.shape == (every_cell.num_nodes, neurons_only.x.shape[1] + 5)
+    assert bool(every_cell.has_pos[:300].all()) and not bool(every_cell.has_pos[300:].any())
+
+
+def test_male_graph_has_male_neurons_and_neuron_axis_default(ingested_home: Path) -> None:
+    male = neuropil.load(DATASET, connectome="cook_2019_male", format="pyg", axis="all", home=ingested_home)
+    names = male.node_names
+    hits = {names[i] for i in male.edge_index.flatten().tolist()}
+    assert {"CA2", "SPCL", "R1AL", "HOA"} <= hits
+    default = neuropil.load(DATASET, connectome="cook_2019_male", format="pyg", home=ingested_home)
+    assert default.num_nodes == 300
+
+
+def test_unknown_axis_names_the_valid_ones(ingested_home: Path) -> None:
+    with pytest.raises(neuropil.errors.InvalidArgumentError, match="Did you mean 'all'"):
+        neuropil.load(DATASET, connectome="cook_2019", format="pyg", axis="al", home=ingested_home)
