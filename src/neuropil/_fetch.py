@@ -4,7 +4,8 @@ A raw file is looked for, in order, in the mirror folder (``--raw-dir`` / ``$NEU
 the installed package that ships it (``importlib.resources``), in the download cache
 (``<home>/raw/<dataset>/``), then on an HTTP mirror (``--raw-url`` / ``$NEUROPIL_RAW_URL``, laid out
 like the mirror folder), and only then at its registered public URL. Downloads are pooch's (retries,
-``doi:`` URLs) into a private temporary folder next to the cache, verified, then renamed into place.
+``doi:`` URLs) into a private temporary folder next to the cache, verified, then renamed into place;
+a file registered inside an archive is extracted from it (:mod:`neuropil._archive`) and verified.
 ``NEUROPIL_OFFLINE=1`` forbids the public URLs only: a mirror URL is named by the user, as a mirror
 folder is. A file registered as *derived* is never downloaded: the error says how to derive it.
 Nothing is ever prompted for.
@@ -219,67 +220,118 @@ def _download(raw: RawFile, url: str, target: Path, *, progress: bool) -> Path:
     """Fetch ``url`` with pooch into a private folder beside ``target``, verify, rename into place.
 
     ``raw.name`` may hold ``/`` (``Dag2023/swf702_with_id/...``): the temporary folder is flat and
-    the target's folders are made first.
+    the target's folders are made first. Where the registered URL serves an archive, the archive is
+    checked (``archive_sha256``, where known) and only ``archive_member`` is extracted and verified;
+    a mirror URL serves the file itself.
     """
-    import pooch
-    import requests
+    from neuropil._archive import extract_members
 
     target.parent.mkdir(parents=True, exist_ok=True)
     logger.info("downloading %s from %s", raw.name, url)
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
-    processor = _archive_processor(raw, url)
-    # pooch's name for the download: the archive's own name, else the file's
-    key = (posixpath.basename(urllib.parse.urlparse(url).path) if processor else Path(raw.name).name) or "download"
+    try:
+        if raw.archive_member is not None and url == raw.url:
+            archive = _pooch_fetch(url, staging, label=f"raw file {raw.name!r}", progress=progress)
+            check_archive(archive, raw.archive_sha256, url=url, holding=raw.name)
+            downloaded = extract_members(archive, [raw.archive_member], staging / "members", url=url,
+                                         needed_as=f"raw file {raw.name!r}")[raw.archive_member]
+            if not downloaded.is_file():
+                raise SourceUnavailableError(f"The archive at {url} holds {raw.archive_member!r} as a folder, not "
+                                             f"as the file needed as raw file {raw.name!r}.")
+        else:
+            downloaded = _pooch_fetch(url, staging, label=f"raw file {raw.name!r}", progress=progress,
+                                      key=Path(raw.name).name)
+        wrong = mismatch(downloaded, raw)
+        if wrong is not None:
+            kind, expected, actual = wrong
+            raise ChecksumError(
+                f"{kind} mismatch for raw file {raw.name!r} downloaded from {url}: expected {expected}, "
+                f"got {actual}. The server sent a different version or a damaged file; nothing was kept."
+            )
+        os.replace(downloaded, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _pooch_fetch(url: str, folder: Path, *, label: str, progress: bool, key: str | None = None) -> Path:
+    """One file from ``url`` (``http(s)://``, ``ftp://`` or ``doi:<DOI>/<file>``, pooch's downloaders)
+    into ``folder``; connection failures and 5xx answers are retried, 4xx answers are not."""
+    import pooch
+    import requests
+
+    # pooch's name for the download: the URL's last segment unless given
+    key = key or posixpath.basename(urllib.parse.unquote(urllib.parse.urlparse(url).path)) or "download"
     pooch_logger = pooch.get_logger()
     level = pooch_logger.level
     pooch_logger.setLevel(logging.WARNING)  # pooch announces every download on stderr; we log instead
     try:
-        fetcher = pooch.create(path=staging, base_url="", registry={key: None}, urls={key: url})
+        fetcher = pooch.create(path=folder, base_url="", registry={key: None}, urls={key: url})
         for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
             try:
-                fetched = fetcher.fetch(key, processor=processor, progressbar=progress)
-                break
+                return Path(fetcher.fetch(key, progressbar=progress))
             except (requests.exceptions.RequestException, OSError, ValueError) as error:
                 status = getattr(getattr(error, "response", None), "status_code", None)
                 # a 4xx answer (not there, forbidden) will not change on retry; a dropped connection may
                 if attempt == DOWNLOAD_ATTEMPTS or (status is not None and 400 <= status < 500):
                     failure = SourceUnavailableError(
-                        f"Could not download raw file {raw.name!r} from {url}: {_one_line(error)}. "
+                        f"Could not download {label} from {url}: {_one_line(error)}. "
                         "Put a copy in a folder given as --raw-dir (or NEUROPIL_RAW_DIR) to work offline."
                     )
                     failure.http_status = status
                     raise failure from error
-                logger.info("download of %s failed (%s); retrying", raw.name, error)
+                logger.info("download of %s failed (%s); retrying", label, error)
                 time.sleep(attempt)
-        members = [Path(p) for p in (fetched if isinstance(fetched, list) else [fetched])]
-        downloaded = members[0] if members else None
-        if downloaded is None or processor is not None and not (
-                downloaded.is_file() and downloaded.name == Path(raw.archive_member).name):
-            raise SourceUnavailableError(
-                f"The archive at {url} does not hold {raw.archive_member!r} (needed as raw file {raw.name!r})."
-            )
-        actual = sha256_of(downloaded)
-        if actual != raw.sha256:
-            raise ChecksumError(
-                f"SHA-256 mismatch for raw file {raw.name!r} downloaded from {url}: expected {raw.sha256}, "
-                f"got {actual}. The server sent a different version or a damaged file; nothing was kept."
-            )
-        os.replace(downloaded, target)
     finally:
         pooch_logger.setLevel(level)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def check_archive(archive: Path, sha256: str | None, *, url: str, holding: str) -> None:
+    """The archive's SHA-256 against the registered one (nothing to check where none is known)."""
+    if not sha256:
+        return
+    actual = sha256_of(archive)
+    if actual != sha256:
+        raise ChecksumError(
+            f"SHA-256 mismatch for the archive {archive.name!r} downloaded from {url} (it holds {holding}): "
+            f"expected {sha256}, got {actual}. The server sent a different version or a damaged file; nothing "
+            "was extracted or kept."
+        )
+
+
+def fetch_archive_members(
+    url: str,
+    members: list[str],
+    into: Path,
+    *,
+    sha256: str | None = None,
+    offline: bool | None = None,
+    progress: bool | None = None,
+    how_to_obtain: str = "",
+) -> dict[str, Path]:
+    """Download the archive at ``url`` (``doi:`` URLs too), check its SHA-256 where known, and extract
+    ``members`` (files, or folders with everything below them) into ``into``, each atomically.
+
+    For sources registered without a digest (FISBe, VesselGraph whole brains): the caller hashes
+    what comes out and records it. ``NEUROPIL_OFFLINE`` forbids the download.
+    """
+    from neuropil._archive import extract_members
+
+    if is_offline() if offline is None else offline:
+        raise SourceUnavailableError(
+            f"{', '.join(members)} not found locally, and downloads are off (NEUROPIL_OFFLINE). Obtain the archive "
+            f"{url}" + (f" ({how_to_obtain})" if how_to_obtain else "") + ", unpack it and give its folder as --raw-dir.")
+    progress = not is_quiet() if progress is None else progress
+    into.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".download-", dir=into))
+    try:
+        logger.info("downloading %s from %s", ", ".join(members), url)
+        archive = _pooch_fetch(url, staging, label=f"the archive holding {', '.join(members)}", progress=progress)
+        check_archive(archive, sha256, url=url, holding=", ".join(members))
+        return extract_members(archive, members, into, url=url, needed_as=", ".join(members))
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-def _archive_processor(raw: RawFile, url: str):
-    """pooch's Untar / Unzip for the one member, where the registered URL serves an archive; a
-    mirror URL serves the file itself."""
-    import pooch
-
-    if raw.archive_member is None or url != raw.url:
-        return None
-    path = urllib.parse.urlparse(url).path
-    return (pooch.Unzip if path.endswith(".zip") else pooch.Untar)(members=[raw.archive_member])
 
 
 def _one_line(error: Exception) -> str:

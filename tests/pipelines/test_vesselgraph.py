@@ -187,8 +187,12 @@ def test_bad_inputs_raise_typed_errors(tmp_path: Path) -> None:
     edges_path.write_text("\n".join(lines) + "\n")
     with pytest.raises(RawFormatError, match="999999"):
         ingest("vesselgraph", graph="bad", raw_dir=raw, home=tmp_path / "h2", allow_unverified=True, progress=False)
-    with pytest.raises(SourceUnavailableError, match="BALBc_no1_raw.zip"):  # whole brains: never downloaded
+    # a whole brain is downloaded only with --allow-unverified (tests/reliability/test_p02_archives.py)
+    with pytest.raises(UnverifiedSourceError, match="BALBc_no1_raw.zip has no registered SHA-256"):
         ingest("vesselgraph", graph="BALBc_no1", raw_dir=raw, home=tmp_path / "h4", progress=False)
+    with pytest.raises(SourceUnavailableError, match="downloads are off.*BALBc_no1_raw.zip"):  # conftest: offline
+        ingest("vesselgraph", graph="BALBc_no1", raw_dir=raw, home=tmp_path / "h4", allow_unverified=True,
+               progress=False)
     with pytest.raises(InvalidArgumentError, match="Unknown value 'nope' for argument graph"):
         ingest("vesselgraph", graph="nope", raw_dir=raw, home=tmp_path / "h3", progress=False)
 

@@ -5,10 +5,14 @@ isotropic, about 400 x 700 x 700 voxels), each with expert instance masks of its
 channel per neuron, so overlapping neurons keep every voxel. 30 images are completely labelled
 (train/val/test 18/5/7), 71 partly labelled (43/12/16).
 
-The release is Zenodo record 10875063 (CC BY 4.0): ``fisbe_v1.0_completely.zip`` and
-``fisbe_v1.0_partly.zip``, each a tree ``<completely|partly>/<split>/<sample>.zarr``. Their SHA-256s
-are not known here (the record was not reachable), so the archives are registered without one and
-zarr folders ingest only with ``--allow-unverified``, except the three real folders of
+The release is Zenodo record 10875063 (CC BY 4.0, DOI 10.5281/zenodo.10875063):
+``fisbe_v1.0_completely.zip`` and ``fisbe_v1.0_partly.zip``, each a tree
+``<completely|partly>/<split>/<sample>.zarr``, registered by ``doi:`` URL (pooch resolves it through
+the Zenodo API). ``ingest fisbe --samples S --allow-unverified`` downloads the archive of a sample
+not found locally and extracts only ``<labelling>/<split>/<S>.zarr`` (its place from the split list)
+into ``<home>/raw/fisbe/``. Their SHA-256s are not known here (the record was not reachable), so the
+archives are registered without one (``archive_sha256`` is checked once set) and zarr folders ingest
+only with ``--allow-unverified``, except the three real folders of
 ``shared/data/fisbe`` whose tree digests are registered below (``REGISTERED_TREES``). A tree digest
 is the SHA-256 of the sorted lines ``<relative path>  <sha256 of the file>\\n`` of every file in the folder.
 """
@@ -35,12 +39,23 @@ SPLIT_LIST = RawFile(
     how_to_obtain="evaluate-instance-segmentation repository, assets/ (also on the Zenodo record)",
 )
 
-#: the release archives (not reachable from here: no SHA-256; unpack them into the --raw-dir folder)
-ARCHIVES: tuple[RawFile, ...] = tuple(
-    RawFile(name=name, sha256=UNKNOWN_SHA256, url=_ZENODO + name + "?download=1", license="CC BY 4.0",
-            how_to_obtain=f"Zenodo record {ZENODO_RECORD}; unpack into the folder given as --raw-dir")
-    for name in ("fisbe_v1.0_completely.zip", "fisbe_v1.0_partly.zip")
-)
+ZENODO_DOI = f"10.5281/zenodo.{ZENODO_RECORD}"
+COMPLETENESS = ("completely", "partly")
+
+#: the release archives, by labelling: a sample's folder is ``<labelling>/<split>/<sample>.zarr`` inside
+ARCHIVES: dict[str, RawFile] = {
+    labelling: RawFile(name=f"fisbe_v1.0_{labelling}.zip", sha256=UNKNOWN_SHA256,
+                       url=f"doi:{ZENODO_DOI}/fisbe_v1.0_{labelling}.zip", license="CC BY 4.0",
+                       how_to_obtain=f"{_ZENODO}fisbe_v1.0_{labelling}.zip?download=1; unpack into the folder "
+                                     "given as --raw-dir")
+    for labelling in COMPLETENESS
+}
+
+
+def archive_member(sample: str, labelling: str, split: str) -> str:
+    """Where a sample's zarr folder sits inside its release archive."""
+    return f"{labelling}/{split}/{sample}.zarr"
+
 
 #: zarr folders whose content is known: folder name -> (tree digest, files, provenance)
 REGISTERED_TREES: dict[str, tuple[str, int, str]] = {
@@ -106,7 +121,7 @@ SPEC = DatasetSpec(
     citation=CITATION,
     homepage=f"https://zenodo.org/records/{ZENODO_RECORD}",
     # the archives stay out of raw_files: an optional raw file is downloaded when missing, and these
-    # are 7 GB with no checksum to verify them against; their folders come in through --raw-dir
+    # are 7 GB with no checksum; a sample's folder is extracted only when asked (--samples, --allow-unverified)
     raw_files=(SPLIT_LIST,),
     configs={"sample": ("R14A02-20180905_65_A6",), "table": ("instances", "images", "skeleton_nodes", "skeleton_edges")},
     schema=SCHEMA,
@@ -116,5 +131,7 @@ SPEC = DatasetSpec(
     details={"zarr_folders": {name: {"tree_sha256": digest, "files": files, "origin": origin}
                               for name, (digest, files, origin) in REGISTERED_TREES.items()},
              "archives": {raw.name: {"url": raw.url, "sha256": "unknown (Zenodo not reachable here): unverified",
-                                     "license": raw.license, "how_to_obtain": raw.how_to_obtain} for raw in ARCHIVES}},
+                                     "members": archive_member("<sample>", labelling, "<split>"),
+                                     "license": raw.license, "how_to_obtain": raw.how_to_obtain}
+                          for labelling, raw in ARCHIVES.items()}},
 )

@@ -14,9 +14,13 @@ other whole brains     millions    millions    URL + license; SHA-256 unknown (u
 Only the sample (``sample_data/`` of the VesselGraph repository at a673cf03, removed from the repo
 later) is verified byte for byte. The whole-brain and synthetic graphs are published as zip
 archives on LRZ Sync+Share; they cannot be reached from our CI, so they have no registered SHA-256
-and ingest only with ``--allow-unverified`` from a local folder (``<raw-dir>/<graph>_nodes.csv``
-and ``<graph>_edges.csv``, or the same inside ``<raw-dir>/<graph>/``); the manifest records the
+and ingest only with ``--allow-unverified``: from a local folder (``<raw-dir>/<graph>_nodes.csv``
+and ``<graph>_edges.csv``, or the same inside ``<raw-dir>/<graph>/``), else downloaded: the archive
+is fetched and its two members (:attr:`VesselGraphSource.members`, matched at any depth) are
+extracted into ``<home>/raw/vesselgraph/<graph>/`` (``neuropil._fetch.fetch_archive_members``; the
+archive's SHA-256 is checked where one is registered, ``archive_sha256``). The manifest records the
 hashes computed then. Any other Voreen output (e.g. ``neuropil.testing.vessels``) ingests the same way.
+The members' names are the pipeline's documented layout, checked against a fixture archive only.
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ class VesselGraphSource:
     edges: int | None = None
     #: False for the C57BL_6-K18/K19/K20 graphs, which were not made with Voreen (no edge attributes)
     edge_attributes: bool = True
+    #: SHA-256 of the zip, where known (none is: LRZ was not reachable); checked before extracting
+    archive_sha256: str | None = None
+
+    @property
+    def members(self) -> tuple[str, str]:
+        """The archive's node and edge lists (bare names: matched at any depth of the zip)."""
+        return f"{self.name}_nodes.csv", f"{self.name}_edges.csv"
 
 
 GRAPHS: dict[str, VesselGraphSource] = {g.name: g for g in (
@@ -137,7 +148,7 @@ SPEC = DatasetSpec(
                  "format_checked_against": "real upstream file"},
         **{g.name: {"url": g.url, "license": "CC BY-NC 4.0", "description": g.description, "nodes": g.nodes,
                     "edges": g.edges, "edge_attributes": g.edge_attributes,
-                    "sha256": "unknown: ingest needs --allow-unverified",
+                    "sha256": "unknown: ingest needs --allow-unverified", "archive_members": list(g.members),
                     "format_checked_against": "the sample's real files (same Voreen writer)"
                     if g.edge_attributes else "not checked (no file of this kind here)"}
            for g in GRAPHS.values()},

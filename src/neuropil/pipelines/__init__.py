@@ -24,6 +24,7 @@ What is published is never silently lost or degraded:
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 from dataclasses import dataclass
@@ -102,8 +103,12 @@ def ingest(
         unverified: dict[str, str] = {}
         if hasattr(module, "unverified_inputs"):
             # sources with no registered SHA-256: found by the module, hashed now, allowed only
-            # when the user asked for it (the module raises otherwise)
-            for name, (path, digest) in module.unverified_inputs(raw_dir, params).items():
+            # when the user asked for it (the module raises otherwise); a module that can download
+            # them (from an archive) takes the home and progress too
+            hook = module.unverified_inputs
+            context = ({"home": home, "progress": progress}
+                       if "home" in inspect.signature(hook).parameters else {})
+            for name, (path, digest) in hook(raw_dir, params, **context).items():
                 inputs[name], hashes[name], unverified[name] = path, digest, digest
         previous_path = _store.resolve_version(dataset_id, spec.version, home)
         try:

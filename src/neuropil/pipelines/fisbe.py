@@ -75,23 +75,36 @@ def find_zarr_folders(raw_dir: Path) -> list[Path]:
     return sorted(found)
 
 
-def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tuple[Path, str]]:
-    """The zarr folders to ingest, with their tree digests; unregistered ones need ``allow_unverified``."""
+def unverified_inputs(raw_dir: Any, params: Mapping[str, Any], *, home: Any = None,
+                      progress: bool | None = None) -> dict[str, tuple[Path, str]]:
+    """The zarr folders to ingest, with their tree digests; unregistered ones need ``allow_unverified``.
+
+    Folders are looked for in the raw folder and in the cache ``<home>/raw/fisbe/``. A sample named
+    in ``samples`` that is in neither is extracted there from its release archive (downloaded; its
+    place in the archive from the split list), only with ``allow_unverified``: no archive digest is known.
+    """
+    from neuropil._home import get_home
     from neuropil.datasets.fisbe import REGISTERED_TREES
 
     root = get_raw_dir(raw_dir)
-    if root is None or not root.is_dir():
-        raise SourceUnavailableError(f"FISBe ingests zarr folders from --raw-dir (or NEUROPIL_RAW_DIR); got {root}. "
-                                     "Unpack the Zenodo archives (record 10875063) there.")
-    folders = find_zarr_folders(root)
+    cache = get_home(home) / "raw" / "fisbe"
+    if root is not None and not root.is_dir():
+        raise SourceUnavailableError(f"FISBe ingests zarr folders from --raw-dir (or NEUROPIL_RAW_DIR); {root} is "
+                                     "not a folder.")
+    folders = [*(find_zarr_folders(root) if root is not None else []),
+               *(f for f in (find_zarr_folders(cache) if cache.is_dir() else [])
+                 if root is None or not f.is_relative_to(root))]
     if params["samples"]:
         wanted = set(params["samples"])
         folders = [f for f in folders if f.name.removesuffix(".zarr") in wanted]
         absent = sorted(wanted - {f.name.removesuffix(".zarr") for f in folders})
         if absent:
-            raise SourceUnavailableError(f"Samples not found under {root}: {absent}.")
+            folders += _from_archives(absent, raw_dir, cache, params, home=home, progress=progress)
     if not folders:
-        raise SourceUnavailableError(f"No <sample>.zarr folder under {root}; unpack the FISBe archives there.")
+        raise SourceUnavailableError(
+            f"No <sample>.zarr folder under {root or 'any --raw-dir (unset)'} or {cache}; unpack the FISBe archives "
+            "into the folder given as --raw-dir, or name samples with --samples (and --allow-unverified) to download them.")
+    root = root if root is not None else cache
     stems: dict[str, Path] = {}
     found: dict[str, tuple[Path, str]] = {}
     unknown = []
@@ -103,7 +116,7 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
         digest = tree_digest(folder)
         registered = REGISTERED_TREES.get(folder.name)
         if registered is None or registered[0] != digest:
-            unknown.append(str(folder.relative_to(root)))
+            unknown.append(str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder))
         found[f"zarr/{folder.name}"] = (folder, digest)
     if unknown and not params["allow_unverified"]:
         raise UnverifiedSourceError(
@@ -111,6 +124,33 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
             f"here): {unknown[:5]}{' ...' if len(unknown) > 5 else ''}. Pass --allow-unverified "
             "(allow_unverified=True) to ingest them; the manifest records the digests computed now.")
     return found
+
+
+def _from_archives(samples: list[str], raw_dir: Any, cache: Path, params: Mapping[str, Any], *, home: Any,
+                   progress: bool | None) -> list[Path]:
+    """Extract ``samples`` from the release archives into ``cache``; their places from the split list."""
+    from neuropil._fetch import fetch_archive_members, locate
+    from neuropil.datasets.fisbe import ARCHIVES, SPLIT_LIST, archive_member
+
+    places = parse_split_list(locate(SPLIT_LIST, "fisbe", raw_dir=raw_dir, home=home, progress=progress))
+    unknown = [s for s in samples if s not in places]
+    if unknown:
+        raise SourceUnavailableError(f"Samples {unknown} are not in --raw-dir, the cache {cache} or FISBe's split "
+                                     "list; check the names (neuropil info fisbe).")
+    if not params["allow_unverified"]:
+        raise UnverifiedSourceError(
+            f"Samples {samples} are not in --raw-dir or the cache {cache}, and the FISBe archives have no registered "
+            "SHA-256. Pass --allow-unverified (allow_unverified=True) to download them from Zenodo; the manifest "
+            "records the digests computed now.")
+    extracted = []
+    for labelling in COMPLETENESS:
+        members = {archive_member(s, *places[s]): s for s in samples if places[s][0] == labelling}
+        if members:
+            archive = ARCHIVES[labelling]
+            placed = fetch_archive_members(archive.url, list(members), cache, sha256=archive.archive_sha256,
+                                           progress=progress, how_to_obtain=archive.how_to_obtain)
+            extracted += [placed[member] for member in members]
+    return extracted
 
 
 def _check_folder(folder: Path) -> dict[str, Any]:

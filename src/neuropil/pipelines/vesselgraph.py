@@ -106,19 +106,24 @@ def _find_vtk(root: Path | None, graph: str) -> Path | None:
     return None
 
 
-def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tuple[Path, str]]:
+def unverified_inputs(raw_dir: Any, params: Mapping[str, Any], *, home: Any = None,
+                      progress: bool | None = None) -> dict[str, tuple[Path, str]]:
     """The file pairs of the requested non-sample graphs (no registered SHA-256), hashed now.
 
-    Raises :class:`SourceUnavailableError` when a pair is not in the raw folder (the whole brains are
-    zip archives of several GB, never fetched automatically) and :class:`UnverifiedSourceError`
-    unless ``allow_unverified``.
+    Looked for in the raw folder, then in the cache ``<home>/raw/vesselgraph/<graph>/``; a registered
+    graph found in neither is downloaded there from its archive, only with ``allow_unverified``
+    (:class:`UnverifiedSourceError` otherwise, before any download; offline, :class:`SourceUnavailableError`).
     """
+    from neuropil._fetch import fetch_archive_members
+    from neuropil._home import get_home
+
     root = get_raw_dir(raw_dir)
+    cache = get_home(home) / "raw" / "vesselgraph"
     found: dict[str, tuple[Path, str]] = {}
     for graph in params["graph"]:
         if graph in (SAMPLE, SAMPLE_VTK):
             continue
-        pair = _find_pair(root, graph)
+        pair = _find_pair(root, graph) or _find_pair(cache, graph)
         vtk = _find_vtk(root, graph) if pair is None else None
         if pair is None and vtk is None:
             if graph not in GRAPHS:
@@ -126,10 +131,16 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
                     unknown_value(graph, "graph", [SAMPLE, *GRAPHS])
                     + f" (an unregistered graph needs {graph}_nodes.csv and {graph}_edges.csv, or {graph}.vtk, in --raw-dir"
                     + (f", here {root}" if root else ", which is not set") + ")")
-            raise SourceUnavailableError(
-                f"{graph}: {graph}_nodes.csv and {graph}_edges.csv not found in "
-                + (f"{root} (or {root}/{graph}/)" if root else "any folder: --raw-dir / NEUROPIL_RAW_DIR is unset")
-                + f". Download {GRAPHS[graph].url}, unzip it there and pass --allow-unverified.")
+            source = GRAPHS[graph]
+            if not params["allow_unverified"]:
+                raise UnverifiedSourceError(
+                    f"{graph}: {graph}_nodes.csv and {graph}_edges.csv are not in "
+                    + (f"{root} (or {root}/{graph}/)" if root else "any --raw-dir") + f" nor in {cache / graph}, and its "
+                    f"archive {source.url} has no registered SHA-256. Pass --allow-unverified (allow_unverified=True) "
+                    "to download and ingest it; the manifest records the hashes computed now.")
+            fetch_archive_members(source.url, list(source.members), cache / graph, sha256=source.archive_sha256,
+                                  progress=progress, how_to_obtain="VesselGraph on LRZ Sync+Share, zip of the raw graph")
+            pair = _find_pair(cache, graph)
         if not params["allow_unverified"]:
             raise UnverifiedSourceError(
                 f"{graph} has no registered SHA-256 (only the sample is verified byte for byte). Pass "
