@@ -1,10 +1,15 @@
-"""Pure-torch graph learning for the vessel tasks: a CSR neighbour sampler, GCN / GraphSAGE layers on
-sampled blocks, and the training loops shared by ``vessel-link`` and ``vessel-node``.
+"""Graph learning for the vessel tasks: a pure-torch CSR neighbour sampler that yields PyG-shaped
+mini-batches, and MLP / GCN / GraphSAGE encoders built from ``torch_geometric.nn`` layers.
 
-No pyg-lib / torch-sparse: the sampler works on a CSR (``rowptr``, ``col``) with vectorized torch ops,
-so one mini-batch costs O(sampled edges) and a whole-brain graph (3.5M nodes) trains in bounded
-memory. With ``fanout >= degree`` a node keeps all its neighbours (vessel graphs have degree 1-4,
-so the default fanouts sample exactly); above it neighbours are drawn with replacement.
+PyG's ``NeighborLoader`` needs pyg-lib or torch-sparse (not installable everywhere); this sampler
+works on a CSR (``rowptr``, ``col``) with vectorized torch ops, so one mini-batch costs O(sampled
+edges) and a whole-brain graph (3.5M nodes) trains in bounded memory. Its output is what
+``NeighborLoader`` yields: a ``Data`` with ``n_id`` (global ids, the seeds first), ``edge_index``
+(local ids, neighbour -> node, i.e. PyG's source -> target), ``batch_size`` (the number of seeds),
+``num_sampled_nodes`` / ``num_sampled_edges`` per hop and ``x`` when given; a model computes
+``model(batch.x, batch.edge_index)[:batch.batch_size]``, so any PyG model plugs in unchanged. With
+``fanout >= degree`` a node keeps all its neighbours (vessel graphs have degree 1-4, so the default
+fanouts sample exactly); above it neighbours are drawn with replacement.
 
 ``exclude`` (pair keys ``min * N + max``) drops edges from the sampled neighbourhoods: link
 prediction passes the batch's own positive edges, so a model never sees the edge it must predict
@@ -43,24 +48,19 @@ class CSR:
         return self.rowptr[1:] - self.rowptr[:-1]
 
 
-@dataclass
-class Block:
-    """One hop: ``dst`` nodes are the first ``num_dst`` of ``nodes``; messages ``src_local -> dst_local``."""
-
-    nodes: Any  # global ids of every node this hop reads (dst first)
-    num_dst: int
-    src_local: Any
-    dst_local: Any
-
-
-def sample_blocks(csr: CSR, seeds: Any, fanouts: list[int], *, generator: Any = None,
-                  exclude: Any = None) -> list[Block]:
-    """Blocks from the outermost hop to the seeds (``blocks[-1].nodes[:num_dst]`` == unique seeds)."""
+def sample_subgraph(csr: CSR, seeds: Any, fanouts: list[int], *, x: Any = None, generator: Any = None,
+                    exclude: Any = None) -> Any:
+    """A ``NeighborLoader``-shaped ``torch_geometric.data.Data`` around the unique ``seeds`` (sorted,
+    ``n_id[:batch_size]``): hop k expands the nodes hop k - 1 added, keeping the edges to nodes
+    already sampled."""
     import torch
+    from torch_geometric.data import Data
 
-    nodes = torch.unique(torch.as_tensor(seeds, dtype=torch.long))
-    blocks = []
+    seeds = torch.unique(torch.as_tensor(seeds, dtype=torch.long))
+    n_id, frontier = seeds, torch.arange(seeds.numel())
+    rows, cols, num_nodes, num_edges = [], [], [seeds.numel()], []
     for fanout in fanouts:
+        nodes = n_id[frontier]
         start, degree = csr.rowptr[nodes], csr.rowptr[nodes + 1] - csr.rowptr[nodes]
         full = degree <= fanout
         # all neighbours of low-degree nodes
@@ -72,65 +72,69 @@ def sample_blocks(csr: CSR, seeds: Any, fanouts: list[int], *, generator: Any = 
         many = torch.nonzero(~full).flatten()
         dst_many = torch.repeat_interleave(many, fanout)
         draws = (torch.rand(dst_many.numel(), generator=generator) * degree[dst_many]).long()
-        idx_many = start[dst_many] + draws
         dst = torch.cat([dst_full, dst_many])
-        neighbour = csr.col[torch.cat([idx_full, idx_many])]
+        neighbour = csr.col[torch.cat([idx_full, start[dst_many] + draws])]
         if exclude is not None and exclude.numel():
             a, b = nodes[dst], neighbour
-            keys = torch.minimum(a, b) * csr.num_nodes + torch.maximum(a, b)
-            keep = ~torch.isin(keys, exclude)
+            keep = ~torch.isin(torch.minimum(a, b) * csr.num_nodes + torch.maximum(a, b), exclude)
             dst, neighbour = dst[keep], neighbour[keep]
-        # local ids: dst nodes first, new neighbours after
-        everything, inverse = torch.unique(torch.cat([nodes, neighbour]), return_inverse=True)
-        is_new = torch.ones(everything.numel(), dtype=torch.bool)
-        is_new[inverse[:nodes.numel()]] = False
-        new_nodes = everything[is_new]
-        position = torch.empty(everything.numel(), dtype=torch.long)
-        position[inverse[:nodes.numel()]] = torch.arange(nodes.numel())
-        position[is_new] = torch.arange(nodes.numel(), nodes.numel() + new_nodes.numel())
-        block_nodes = torch.cat([nodes, new_nodes])
-        blocks.append(Block(block_nodes, nodes.numel(), position[inverse[nodes.numel():]], dst))
-        nodes = block_nodes
-    return blocks[::-1]
+        # local ids: nodes already sampled keep theirs, new ones are appended in id order
+        known, inverse = torch.unique(torch.cat([n_id, neighbour]), return_inverse=True)
+        local = torch.full((known.numel(),), -1, dtype=torch.long)
+        local[inverse[:n_id.numel()]] = torch.arange(n_id.numel())
+        new = local < 0
+        local[new] = torch.arange(n_id.numel(), n_id.numel() + int(new.sum()))
+        rows.append(local[inverse[n_id.numel():]])
+        cols.append(frontier[dst])
+        frontier = torch.arange(n_id.numel(), n_id.numel() + int(new.sum()))
+        n_id = torch.cat([n_id, known[new]])
+        num_nodes.append(int(new.sum()))
+        num_edges.append(int(dst.numel()))
+    edge_index = torch.stack([torch.cat(rows), torch.cat(cols)]) if rows else torch.zeros((2, 0), dtype=torch.long)
+    batch = Data(n_id=n_id, edge_index=edge_index, num_nodes=n_id.numel())
+    batch.batch_size, batch.num_sampled_nodes, batch.num_sampled_edges = seeds.numel(), num_nodes, num_edges
+    if x is not None:
+        batch.x = x[n_id]
+    return batch
 
 
 def build_encoder(kind: str, in_dim: int, hidden: int, layers: int, dropout: float) -> Any:
     import torch
+    from torch_geometric.nn import GCNConv, SAGEConv
 
     class Encoder(torch.nn.Module):
-        """``mlp``: per-node MLP; ``sage``: h' = W1 h + W2 mean(h_nbr); ``gcn``: h' = W mean(h, h_nbr),
-        both on sampled blocks (GCN's symmetric normalisation replaced by the mean over the node and
-        its sampled neighbours, which is what sampling can estimate without full degrees)."""
+        """A linear input layer, then ``layers`` residual layers ``h + relu(layer(h))``: per-node
+        linear (``mlp``), ``torch_geometric.nn.GCNConv`` (symmetric normalisation with self-loops over
+        the mini-batch's edges) or ``SAGEConv`` (mean aggregator, root weight); ``forward(x, edge_index)``
+        as every PyG model."""
 
         def __init__(self) -> None:
             super().__init__()
             self.kind = kind
             self.input = torch.nn.Linear(in_dim, hidden)
-            self.self_lin = torch.nn.ModuleList(torch.nn.Linear(hidden, hidden) for _ in range(layers))
-            self.nbr_lin = torch.nn.ModuleList(torch.nn.Linear(hidden, hidden, bias=False) for _ in range(layers)
-                                               ) if kind == "sage" else None
+            make = {"mlp": lambda: torch.nn.Linear(hidden, hidden), "gcn": lambda: GCNConv(hidden, hidden),
+                    "sage": lambda: SAGEConv(hidden, hidden)}[kind]
+            self.layers = torch.nn.ModuleList(make() for _ in range(layers))
             self.dropout = dropout
 
-        def forward(self, x: Any, blocks: list[Block] | None = None) -> Any:
+        def forward(self, x: Any, edge_index: Any = None) -> Any:
             h = torch.relu(self.input(x))
-            if self.kind == "mlp":
-                for lin in self.self_lin:
-                    h = torch.relu(lin(torch.nn.functional.dropout(h, self.dropout, self.training))) + h
-                return h
-            for index, block in enumerate(blocks or []):
-                h = torch.nn.functional.dropout(h, self.dropout, self.training)
-                total = torch.zeros(block.num_dst, h.shape[1], dtype=h.dtype)
-                total.index_add_(0, block.dst_local, h[block.src_local])
-                count = torch.bincount(block.dst_local, minlength=block.num_dst).to(h.dtype).unsqueeze(1)
-                target = h[:block.num_dst]
-                if self.kind == "sage":
-                    out = self.self_lin[index](target) + self.nbr_lin[index](total / count.clamp(min=1))
-                else:
-                    out = self.self_lin[index]((total + target) / (count + 1))
-                h = torch.relu(out) + target  # residual: keeps each vessel's own features at depth
+            for layer in self.layers:
+                inner = torch.nn.functional.dropout(h, self.dropout, self.training)
+                out = layer(inner) if self.kind == "mlp" else layer(inner, edge_index)
+                h = torch.relu(out) + h  # residual: keeps each vessel's own features at depth
             return h
 
     return Encoder()
+
+
+def embed(encoder: Any, csr: CSR, x: Any, seeds: Any, fanouts: list[int], *, generator: Any = None,
+          exclude: Any = None) -> tuple[Any, Any]:
+    """(sorted unique ``seeds``, their embeddings): one sampled mini-batch through ``encoder`` (an MLP
+    reads no neighbours)."""
+    batch = sample_subgraph(csr, seeds, [] if encoder.kind == "mlp" else fanouts, x=x, generator=generator,
+                            exclude=exclude)
+    return batch.n_id[:batch.batch_size], encoder(batch.x, batch.edge_index)[:batch.batch_size]
 
 
 def count_parameters(module: Any) -> int:
