@@ -69,6 +69,10 @@ def _cook_file(module):
     return Path(module.Cook2019DataReader.filename)
 
 
+def _yim_file(module):
+    return Path(module.SYNAPTIC_CONNS_FILENAME)
+
+
 #: our connectome id -> (cect reader module, how to find the file the reader parses, read from source?)
 PEERS = {
     **{f"witvliet_{n}": (f"WitvlietDataReader{n}", _witvliet_file, True) for n in range(1, 7)},
@@ -79,6 +83,8 @@ PEERS = {
     "openworm": ("SpreadsheetDataReader", _module_filename, True),
     # from source takes 30-45 s (openpyxl, cell by cell); the shipped cache equals it, see above
     "cook_2019": ("Cook2019HermReader", _cook_file, False),
+    "yim_2024_dauer": ("Yim2024NonNormDataReader", _yim_file, True),
+    "yim_2024_dauer_normalized": ("Yim2024DataReader", _yim_file, True),
 }
 
 #: neuron-neuron pair counts that both sides agree on (chemical ordered pairs, electrical unordered
@@ -96,6 +102,8 @@ PAIR_COUNTS = {
     "chklovskii": (2194, 517),
     "openworm": (2279, 557),
     "cook_2019": (3707, 1101),
+    "yim_2024_dauer": (1955, 0),
+    "yim_2024_dauer_normalized": (1955, 0),
 }
 
 #: Every pair where our table and cect's reader disagree, as (type, pair, our weight, cect weight),
@@ -217,7 +225,8 @@ def test_adjacency_equals_cect_reader(ingested_home, connectome):
 
 #: every cell, muscles and end organs included: our edges + cell_edges against cect's reader, with
 #: cect's labels through map_label then cell_label (R1shL -> R1stL, g1p -> g1P as cect spells them)
-EVERY_CELL_PEERS = {"cook_2019_male": "Cook2019MaleReader", "cook_2019": "Cook2019HermReader"}
+EVERY_CELL_PEERS = {"cook_2019_male": "Cook2019MaleReader", "cook_2019": "Cook2019HermReader",
+                    "yim_2024_dauer": "Yim2024NonNormDataReader"}
 
 
 @pytest.mark.parametrize("connectome", sorted(EVERY_CELL_PEERS))
@@ -226,7 +235,7 @@ def test_every_cell_pair_equals_cect_reader(ingested_home, connectome):
     assert [n for n in dataset.nodes if map_label(n).kind == "unmapped"] == []
     theirs_chemical, theirs_electrical = _cect_adjacency(dataset, every_cell=True)
     ours_chemical, ours_electrical = _our_adjacency(ingested_home, connectome, every_cell=True)
-    assert len(ours_chemical) > 4000 and len(ours_electrical) > 1000
+    assert len(ours_chemical) > 2000
     differences = _differences("chemical", ours_chemical, theirs_chemical) | _differences(
         "electrical", ours_electrical, theirs_electrical)
     assert differences == set(), sorted(differences, key=repr)[:20]

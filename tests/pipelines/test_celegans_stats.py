@@ -56,8 +56,9 @@ CONSENSUS_IDS = (
 WITVLIET_FILES = {1: "witvliet_2020_1 L1.xlsx", 2: "witvliet_2020_2 L1.xlsx", 3: "witvliet_2020_3 L1.xlsx",
                   4: "witvliet_2020_4 L1.xlsx", 5: "witvliet_2020_5 L2.xlsx", 6: "witvliet_2020_6 L3.xlsx"}
 CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
-#: every connectome; the male's counts are derived in test_celegans_cells.py (male-specific neurons)
-ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male")
+#: every connectome; the male's counts: test_male_counts_match_an_independent_read; Yim 2024's:
+#: against cect's readers in test_celegans_peer_cect.py
+ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized")
 STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",
          "unmapped_labels")
 Q_THRESHOLD = 0.05

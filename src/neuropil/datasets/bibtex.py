@@ -83,6 +83,11 @@ REFERENCES: dict[str, tuple[str, dict[str, str]]] = {
     "Cook2019": ("article", {
         "author": "Cook, Steven J. and others", "year": "2019", "journal": "Nature", "volume": "571", "pages": "63--71",
         "title": "Whole-animal connectomes of both {Caenorhabditis elegans} sexes", "doi": "10.1038/s41586-019-1352-7"}),
+    "Yim2024": ("article", {
+        "author": "Yim, Hyunsoo and Choe, Daniel T. and Bae, J. Alexander and others", "year": "2024",
+        "journal": "Nature Communications", "volume": "15", "pages": "1546",
+        "title": "Comparative connectomics of dauers reveals developmental plasticity",
+        "doi": "10.1038/s41467-024-45943-3"}),
     "Mais2024": ("inproceedings", {
         "author": "Mais, Lisa and Hirsch, Peter and Managan, Claire and Kandarpa, Ramya and Rumberger, Josef Lorenz "
                   "and Reinke, Annika and Maier-Hein, Lena and Ihrke, Gudrun and Kainmueller, Dagmar",

@@ -1,4 +1,4 @@
-"""C. elegans connectomes: 17 published annotations (both sexes) on one canonical 300-neuron axis.
+"""C. elegans connectomes: 19 published annotations (both sexes, dauer) on one canonical 300-neuron axis.
 
 Sources: fourteen ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
@@ -65,6 +65,8 @@ RAW_FILES: tuple[RawFile, ...] = (
         "1f4fdbf84746b69b49a8da0816f52787860ce349b638dce37924ba80f90c70c9",
         "MIT (cect); data Cook et al. 2019",
     ),
+    _cect_file("41467_2024_45943_MOESM6_ESM.xlsx", "7c4f1105c5e49da7ccf010c5b0f8ca8ecdcdd32c4f8cb1170c5553f8eb2ec673",
+               "MIT (cect); data Yim et al. 2024, Nat Commun (CC BY 4.0)"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -132,6 +134,11 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
                          "read_cook_male", "EM section count",
                          "Cook SJ et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. Nature 571:63-71",
                          sex="male", in_consensus=False),
+        *(ConnectomeSource(f"yim_2024_dauer{suffix}", "41467_2024_45943_MOESM6_ESM.xlsx", f"read_yim_dauer{suffix}",
+                           weight, "Yim H et al. (2024) Comparative connectomics of dauers reveals developmental "
+                           "plasticity. Nat Commun 15:1546", stage="dauer", in_consensus=False)
+          for suffix, weight in (("", "active-zone volume (summed per pair)"),
+                                 ("_normalized", "active-zone volume / SD of the weights without the top 5%"))),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -218,10 +225,10 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (17 annotations: Witvliet 2021 developmental series, Cook 2019 male; consensus)",
+    title="C. elegans connectomes (19 annotations: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer; consensus)",
     description=(
-        "Seventeen published C. elegans connectome annotations (chemical, electrical and one functional "
-        "atlas; the Witvliet 2021 developmental series L1 to adult; the Cook 2019 male) on one canonical "
+        "Nineteen published C. elegans connectome annotations (chemical, electrical and one functional "
+        "atlas; the Witvliet 2021 developmental series L1 to adult; the Cook 2019 male; the Yim 2024 dauer) on one canonical "
         "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",

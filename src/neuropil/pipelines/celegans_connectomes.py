@@ -23,7 +23,7 @@ import pandas as pd
 from neuropil.errors import RawFormatError, UnmappedLabelError
 from neuropil.pipelines.celegans_consensus import CONSENSUS_UNITS, build_consensus, section_ratios
 from neuropil.pipelines.celegans_spreadsheets import cook_sheets, numeric, read_excel, require_columns, sheet_rows
-from neuropil.pipelines.celegans_sources import read_cook_male
+from neuropil.pipelines.celegans_sources import read_cook_male, read_yim_dauer, read_yim_dauer_normalized
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 # 1.1.0: Witvliet 2021 datasets 1-6 (outside the consensus); excgl is exc_gl
 # 1.2.0: consensus weights in one unit (synapses; dF/F), n_series by EM series (celegans_consensus)
 # 1.3.0: Cook 2019 male; cells.parquet / cell_edges.parquet (axis="all")
-PIPELINE_VERSION = "1.3.0"
+# 1.4.0: Yim 2024 dauer (raw and normalised)
+PIPELINE_VERSION = "1.4.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -170,6 +171,8 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_cook": read_cook,
     "read_funatlas": read_funatlas,
     "read_cook_male": read_cook_male,
+    "read_yim_dauer": read_yim_dauer,
+    "read_yim_dauer_normalized": read_yim_dauer_normalized,
 }
 
 
