@@ -187,6 +187,12 @@ def test_loaders_pyg_networkx_pandas_torch(fields_home: Path) -> None:
     assert len(edges) == 27674 and edges["synapse_count"].sum() == 30721
     tensors = neuropil.load("microns-fields", field="4_7_4", format="torch", home=fields_home)
     assert set(tensors) == {"positions_nm", "synapse_counts", "nucleus_id"}
+    # precision beside corr / sttc where its file is here (7_3_2: 410 neurons, INF.md)
+    with_precision = neuropil.load("microns-fields", field="7_3_2", format="pyg", functional=True, home=fields_home)
+    assert with_precision.precision.shape == (410, 410) and "precision" not in data.keys()
+    assert np.allclose(with_precision.precision.numpy(), load_field("7_3_2", home=fields_home).precision, rtol=1e-6)
+    assert set(neuropil.load("microns-fields", field="7_3_2", format="torch", home=fields_home)) == {
+        "positions_nm", "synapse_counts", "nucleus_id", "corr", "sttc", "precision"}
     hf = neuropil.load("microns-fields", field="6_6_2", format="hf", home=fields_home)
     assert hf["neurons"].num_rows == 312 and hf["edges"].num_rows == 316
     with pytest.raises(NotIngestedError, match=r"'4_7_4'.*not downloaded.*`neuropil ingest microns-fields --functional 4_7_4`"):

@@ -122,7 +122,8 @@ def _require_functional(arrays: FieldArrays, home: Any) -> None:
 def to_pyg(*, field: str = DEFAULT_FIELD, functional: bool = False,
            home: str | os.PathLike[str] | None = None) -> Any:
     """One field as a PyG ``Data`` (module docstring); ``functional=True`` adds ``corr``, ``sttc``
-    (dense N x N float32) and their values on each EM edge as ``edge_attr`` columns 2 and 3."""
+    (dense N x N float32; ``precision`` too where ingested) and their values on each EM edge as
+    ``edge_attr`` columns 2 and 3."""
     import torch
 
     arrays = load_field(field, home=home)
@@ -137,20 +138,22 @@ def to_pyg(*, field: str = DEFAULT_FIELD, functional: bool = False,
         names += ["corr", "sttc"]
         extra["corr"] = torch.from_numpy(arrays.corr.astype(np.float32))
         extra["sttc"] = torch.from_numpy(arrays.sttc.astype(np.float32))
+        if arrays.precision is not None:  # beside corr / sttc where its file was ingested
+            extra["precision"] = torch.from_numpy(arrays.precision.astype(np.float32))
     return pyg_data(neurons, pre, post, edge_attr=np.stack(columns, axis=1), edge_attr_names=names,
                     id_columns=("nucleus_id", "root_id", "unit_id"), extra=extra)
 
 
 def to_torch(*, field: str = DEFAULT_FIELD, home: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Dense float32 tensors of one field: ``positions_nm`` (N, 3), ``synapse_counts``, and where
-    present ``corr`` and ``sttc`` (N, N); ``nucleus_id`` int64."""
+    present ``corr``, ``sttc`` and ``precision`` (N, N); ``nucleus_id`` int64."""
     import torch
 
     arrays = load_field(field, home=home)
     out = {"positions_nm": torch.from_numpy(arrays.positions_nm.astype(np.float32)),
            "synapse_counts": torch.from_numpy(arrays.synapse_counts.astype(np.float32)),
            "nucleus_id": torch.from_numpy(arrays.nucleus_id.astype(np.int64))}
-    for key in ("corr", "sttc"):
+    for key in ("corr", "sttc", "precision"):
         if getattr(arrays, key) is not None:
             out[key] = torch.from_numpy(getattr(arrays, key).astype(np.float32))
     return out
