@@ -77,6 +77,8 @@ def test_every_upstream_file_is_registered_with_its_url_and_digests(shared_root:
                            "8d5e241b444803ba552923d32a5fcef39439425b/Model/DATA/info/" + raw.name)
     blob_only = [r.name for r in spec.raw_files if not r.sha256]
     assert len(blob_only) == 40 and all("/spikes_" in name for name in blob_only)
+    shown = {s["name"]: s for s in spec.to_dict()["sources"]}  # what `neuropil info --json` prints
+    assert shown[blob_only[0]]["git_blob"] == upstream[blob_only[0]][2] and shown[blob_only[0]]["sha256"] == ""
     for kind in ("corr_matrix.npy", "sttc_matrix.npy", "precision_matrix.npy", "/spikes_"):
         assert sum(kind in r.name for r in spec.raw_files) == 56, kind
     # the structure of every field is required, function is optional (fetched per field)

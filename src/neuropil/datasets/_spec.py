@@ -75,6 +75,7 @@ class DatasetSpec:
                     "name": r.name,
                     "url": r.url,
                     "sha256": r.sha256,
+                    **({"git_blob": r.git_blob} if r.git_blob else {}),
                     "package": r.package_requirement or r.package,
                     "license": r.license,
                     "required": r.name in self.required,
