@@ -42,7 +42,9 @@ def site(tmp_path: Path) -> Path:
     store = Store(TASK, home)
     for index, values in enumerate(ENTRIES):
         store.append(entry(index, *values))
-    assert main(["leaderboard", "--html", str(tmp_path / "site"), "--home", str(home), "-q"]) == 0
+    (tmp_path / "no-baselines").mkdir()
+    assert main(["leaderboard", "--html", str(tmp_path / "site"), "--home", str(home), "-q",
+                 "--baselines", str(tmp_path / "no-baselines")]) == 0
     return tmp_path / "site"
 
 
@@ -125,14 +127,14 @@ def test_site_in_headless_chromium(site: Path, browser) -> None:
     assert len(rows) == len(ENTRIES)
 
     def column(index: int) -> list[str]:
-        return [r.find_elements(By.TAG_NAME, "td")[index].text
+        return [r.find_elements(By.TAG_NAME, "td")[index].text.split("\n")[0]  # the entry cell's 2nd line: model
                 for r in browser.find_elements(By.CSS_SELECTOR, "#entries tbody tr")]
 
     # ranked by the mean test skill, best first
     by_rank = [name for name, *_ in sorted(ENTRIES, key=lambda e: -e[1])]
     assert [text.replace(" baseline", "") for text in column(1)] == by_rank
     headers = browser.find_elements(By.CSS_SELECTOR, "#entries th")
-    parameters = [h.text for h in headers].index("parameters")
+    parameters = [h.text for h in headers].index("params")
     headers[parameters].click()
     assert column(parameters) == [f"{p:,}" for p in sorted(e[3] for e in ENTRIES)]
     headers[parameters].click()
@@ -147,3 +149,53 @@ def test_site_in_headless_chromium(site: Path, browser) -> None:
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 (an alert would be the sign of a script run)
     assert browser.find_element(By.TAG_NAME, "svg").is_displayed()
+
+
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "results"
+
+
+def test_a_fresh_site_shows_the_reproduced_baselines(tmp_path: Path) -> None:
+    import json
+
+    site = write_site(tmp_path / "site", home=tmp_path / "fresh-home", baselines=RESULTS)
+    forecast = sorted(RESULTS.glob(f"{TASK}-*.json"))
+    assert len(forecast) >= 6  # mean, persistence, ridge, mlp, lstm, connectome_gru
+    page = (site / "tasks" / f"{TASK}.html").read_text()
+    assert page.count("reproduced baseline") == len(forecast)
+    for path in forecast:  # each baseline's mean test skill, as the result file states it
+        document = json.loads(path.read_text())
+        mean = document["summary"]["test"]["skill_mean"]["mean"]
+        assert f">{document['model']['name']} <span" in page and f"{mean:.4f}" in page
+    best = max(forecast, key=lambda p: json.loads(p.read_text())["summary"]["test"]["skill_mean"]["mean"])
+    index = (site / "index.html").read_text()
+    assert f"{len(forecast)} entries; best: {json.loads(best.read_text())['model']['name']}" in index
+    # the dataset config as text, not a Python dict
+    assert "dataset celegans-activity (source=Dag2023);" in page and "{&#x27;source" not in page
+    vessel = (site / "tasks" / "vessel-link.html").read_text()
+    assert "dataset vesselgraph (graph=sample);" in vessel
+
+
+def test_baselines_folder_must_exist_and_other_json_is_left_out(tmp_path: Path) -> None:
+    from neuropil.benchmarks.leaderboard.site import read_baselines
+
+    with pytest.raises(InvalidArgumentError, match="does not exist"):
+        write_site(tmp_path / "site", home=tmp_path / "home", baselines=tmp_path / "missing")
+    folder = tmp_path / "results"
+    folder.mkdir()
+    shutil.copy(RESULTS / f"{TASK}-ridge.json", folder)
+    (folder / "runs.json").write_text("[1, 2, 3]")  # a table of runs, not a result document
+    assert [d["model"]["name"] for d in read_baselines(folder)] == ["ridge"]
+
+
+def test_task_tables_fit_1400_px(tmp_path: Path, browser) -> None:
+    home = tmp_path / "home"
+    store = Store(TASK, home)
+    for index, values in enumerate(ENTRIES):
+        store.append(entry(index, *values))
+    site = write_site(tmp_path / "site", home=home, baselines=RESULTS)
+    browser.set_window_size(1400, 900)
+    for task in list_tasks():
+        browser.get((site / "tasks" / f"{task.id}.html").as_uri())
+        scroll, visible = browser.execute_script(
+            "var s = document.querySelector('.scroll'); return [s.scrollWidth, s.clientWidth];")
+        assert scroll <= visible, f"{task.id}: table {scroll} px wide in a {visible} px column"

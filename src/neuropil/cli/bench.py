@@ -142,7 +142,7 @@ def _cmd_leaderboard(args: argparse.Namespace) -> int:
     if args.html:
         from neuropil.benchmarks.leaderboard.site import write_site
 
-        path = write_site(args.html, home=args.home)
+        path = write_site(args.html, home=args.home, baselines=args.baselines)
         if not args.quiet:
             print(f"wrote {path / 'index.html'}")
         return 0
@@ -224,6 +224,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     form.add_argument("--json", action="store_true", help="print JSON")
     form.add_argument("--markdown", action="store_true", help="print a Markdown table")
     form.add_argument("--html", default=None, metavar="DIR", help="write a static site for every task to DIR")
+    p.add_argument("--baselines", default=None, metavar="DIR",
+                   help="with --html: result JSONs shown as reproduced baselines (default: the checkout's docs/results)")
     p.set_defaults(run=_cmd_leaderboard)
 
     p = commands.add_parser("verify", parents=[common], help="re-run an entry's stored run configuration and compare")

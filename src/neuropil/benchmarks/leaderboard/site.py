@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import logging
 import math
 import os
 from pathlib import Path
@@ -21,6 +22,8 @@ from neuropil import _store
 from neuropil._util import format_mean_std
 from neuropil.benchmarks.registry import list_tasks
 from neuropil.benchmarks.spec import TaskSpec
+
+logger = logging.getLogger(__name__)
 
 SORT_SCRIPT = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
@@ -50,8 +53,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 """
 
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
-       padding: 0 1rem; color: #1d1d1f; line-height: 1.45; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1400px;
+       padding: 0 1rem; box-sizing: border-box; color: #1d1d1f; line-height: 1.45; }
 h1, h2 { font-weight: 600; } a { color: #0b57d0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; }
 .card { border: 1px solid #d0d7de; border-radius: 8px; padding: 0.8rem 1rem; }
@@ -59,8 +62,12 @@ h1, h2 { font-weight: 600; } a { color: #0b57d0; }
 .meta { color: #57606a; font-size: 0.9rem; }
 pre { white-space: pre-wrap; font-size: 0.82rem; background: #f6f8fa; padding: 0.6rem; border-radius: 6px; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 0.88rem; margin: 1rem 0; }
-th, td { border-bottom: 1px solid #d0d7de; padding: 0.3rem 0.6rem; text-align: left; white-space: nowrap; }
+table { border-collapse: collapse; font-size: 0.78rem; margin: 1rem 0; width: 100%; }
+th, td { border-bottom: 1px solid #d0d7de; padding: 0.25rem 0.3rem; text-align: left; }
+th { vertical-align: bottom; }
+td.num, td.date { white-space: nowrap; } td.wrap { white-space: normal; }
+td.text { overflow-wrap: break-word; }
+td .flag, td .meta { white-space: nowrap; }
 th { cursor: pointer; background: #f6f8fa; user-select: none; }
 th[aria-sort="ascending"]::after { content: " \\25B2"; } th[aria-sort="descending"]::after { content: " \\25BC"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -131,13 +138,83 @@ def svg_plot(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def config_text(config: dict[str, Any]) -> str:
+    """``{"source": "Dag2023"}`` -> ``source=Dag2023`` (lists comma-joined); ``""`` for no config."""
+    def value(item: Any) -> str:
+        return ",".join(map(str, item)) if isinstance(item, (list, tuple)) else str(item)
+
+    return ", ".join(f"{key}={value(item)}" for key, item in config.items())
+
+
+def baseline_rows(task: TaskSpec, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows (the shape :func:`ranked` returns) of result documents of ``task`` written by ``neuropil bench
+    run``: the baselines reproduced for the docs, shown beside the submissions, flagged, never verified."""
+    rows = []
+    for document in documents:
+        if document["task"]["id"] != task.id:
+            continue
+        test, valid = document["summary"]["test"], document["summary"].get("valid", {})
+        primary = test.get(task.primary_metric) or {}
+        rows.append({
+            "id": "", "name": document["model"]["name"], "model": document["model"]["name"],
+            "primary_metric": task.primary_metric, "test_mean": primary.get("mean"), "test_std": primary.get("std"),
+            "valid_mean": (valid.get(task.primary_metric) or {}).get("mean"),
+            "metrics": {m: test[m]["mean"] for m in task.metrics if m in test},
+            "parameters": document.get("parameter_count") or 0, "seeds": len(document.get("seeds", [])),
+            "date": str(document.get("created", ""))[:10], "baseline": True, "reproduced": True,
+            "quick": bool(document.get("quick")), "verified": None, "integrity": "ok", "code": None, "paper": None,
+            "hardware": (document.get("hardware") or {}).get("processor", ""), "invalid": None,
+        })
+    return rows
+
+
+def merge_ranked(task: TaskSpec, rows: list[dict[str, Any]], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (ranked entries, then invalid ones) with ``extra`` ranked in, by the same rule."""
+    valid = [r for r in rows if not r.get("invalid")] + extra
+    sign = -1.0 if task.direction == "max" else 1.0
+    valid.sort(key=lambda r: (r["test_mean"] is None or not math.isfinite(r["test_mean"]), sign * (r["test_mean"] or 0.0)))
+    for rank, row in enumerate(valid, 1):
+        row["rank"] = rank
+    return valid + [r for r in rows if r.get("invalid")]
+
+
+def read_baselines(folder: str | os.PathLike[str] | None) -> list[dict[str, Any]]:
+    """Every result document in ``folder`` (``*.json`` that pass the result schema; other JSON files,
+    e.g. tables of runs, are counted in the log and left out)."""
+    from neuropil.benchmarks import results
+    from neuropil.errors import InvalidArgumentError, NeuropilError
+
+    if folder is None:
+        return []
+    if not Path(folder).is_dir():
+        raise InvalidArgumentError(f"Baselines folder {folder} does not exist (expected a folder of result JSONs "
+                                   "written by `neuropil bench run --out`, e.g. docs/results).")
+    documents, other = [], []
+    for path in sorted(Path(folder).glob("*.json")):
+        try:
+            documents.append(results.load(path))
+        except (NeuropilError, ValueError):
+            other.append(path.name)
+    if other:
+        logger.info("baselines: %d JSON files in %s are not result documents: %s", len(other), folder, other)
+    return documents
+
+
+def default_baselines() -> Path | None:
+    """``docs/results`` of the source checkout this package runs from (an editable install), if any."""
+    root = Path(__file__).resolve().parents[4]
+    folder = root / "docs" / "results"
+    return folder if (root / "pyproject.toml").is_file() and folder.is_dir() else None
+
+
 def task_page(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
     others = [m for m in task.metrics if m != task.primary_metric]
-    head = [("rank", "num"), ("entry", "text"), ("model", "text"), (f"test {task.primary_metric}", "num"),
-            (f"valid {task.primary_metric}", "num"), *((m, "num") for m in others), ("parameters", "num"),
-            ("seeds", "num"), ("date", "text"), ("verified", "text"), ("hardware", "text"), ("links", "text")]
+    head = [("rank", "num"), ("entry", "text"), (f"test {task.primary_metric}", "num"),
+            (f"valid {task.primary_metric}", "num"), *((m, "num") for m in others), ("params", "num"),
+            ("seeds", "num"), ("date", "date"), ("verified", "text"), ("hardware", "text"), ("links", "text")]
     lines = ["<div class=\"scroll\"><table class=\"sortable\" id=\"entries\"><thead><tr>"
-             + "".join(f"<th data-type=\"{kind}\">{_e(name)}</th>" for name, kind in head) + "</tr></thead><tbody>"]
+             + "".join(f"<th data-type=\"{'text' if kind == 'date' else kind}\">{_e(name).replace('_', '_<wbr>')}</th>"
+                       for name, kind in head) + "</tr></thead><tbody>"]
     for row in rows:
         if row.get("invalid"):  # shown, never ranked: no numbers from a record that failed its check
             lines.append(f"<tr class=\"invalid\"><td class=\"num\" data-value=\"\">invalid</td>"
@@ -147,17 +224,20 @@ def task_page(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
             continue
         cells = [("num", str(row["rank"]), str(row["rank"]))]
         flags = []
-        if row["baseline"]:
+        if row.get("reproduced"):
+            flags.append("reproduced baseline")
+        elif row["baseline"]:
             flags.append("baseline")
         if row["quick"]:
             flags.append("quick run")
         if row["integrity"] != "ok":
             flags.append("edited after submission")
         name = _e(row["name"]) + "".join(f" <span class=\"flag\">{_e(f)}</span>" for f in flags)
+        if row["model"] != row["name"]:  # one column for both: the table fits 1400 px
+            name += f"<br><span class=\"meta\">model {_e(row['model'])}</span>"
         cells.append(("text", _e(row["name"]), name))
-        cells.append(("text", _e(row["model"]), _e(row["model"])))
         value, shown = _num(row["test_mean"], row["test_std"])
-        cells.append(("num", value, _e(shown)))
+        cells.append(("num wrap", value, _e(shown).replace(" ± ", " ±\u00a0")))  # may break before the ±
         value, shown = _num(row["valid_mean"])
         cells.append(("num", value, _e(shown)))
         for metric in others:
@@ -165,8 +245,8 @@ def task_page(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
             cells.append(("num", value, _e(shown)))
         cells.append(("num", str(int(row["parameters"])), _e(f"{int(row['parameters']):,}")))
         cells.append(("num", str(int(row["seeds"])), _e(row["seeds"])))
-        cells.append(("text", _e(row["date"]), _e(row["date"])))
-        verified = {None: "not yet", True: "agrees", False: "differs"}[row["verified"]]
+        cells.append(("date", _e(row["date"]), _e(row["date"])))
+        verified = "n/a" if row.get("reproduced") else {None: "not yet", True: "agrees", False: "differs"}[row["verified"]]
         cells.append(("text", verified, verified))
         cells.append(("text", _e(row["hardware"]), _e(row["hardware"])))
         links = " ".join(filter(None, [_link(row.get("code"), "code"), _link(row.get("paper"), "paper")]))
@@ -176,7 +256,8 @@ def task_page(task: TaskSpec, rows: list[dict[str, Any]]) -> str:
     lines.append("</tbody></table></div>")
     body = (f"<h1>{_e(task.id)} <span class=\"meta\">v{_e(task.version)}</span></h1>\n"
             f"<p>{_e(task.description)}</p>\n"
-            f"<p class=\"meta\">dataset {_e(task.dataset)} {_e(task.dataset_config)}; primary metric "
+            f"<p class=\"meta\">dataset {_e(task.dataset)}"
+            f"{' (' + _e(config_text(task.dataset_config)) + ')' if task.dataset_config else ''}; primary metric "
             f"{_e(task.primary_metric)} ({'higher' if task.direction == 'max' else 'lower'} is better); "
             f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}. Click a column header to sort.</p>\n"
             + "\n".join(lines) + "\n<h2>Plot</h2>\n" + svg_plot(task, rows)
@@ -220,15 +301,20 @@ SITE_MARKER = ".neuropil-site"
 COMMAND = "neuropil leaderboard --html"
 
 
-def write_site(directory: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None) -> Path:
-    """Write the site to ``directory`` atomically (built in a hidden sibling, then swapped in)."""
+def write_site(directory: str | os.PathLike[str], *, home: str | os.PathLike[str] | None = None,
+               baselines: str | os.PathLike[str] | None = None) -> Path:
+    """Write the site to ``directory`` atomically (built in a hidden sibling, then swapped in). The
+    result documents in ``baselines`` (default: the checkout's ``docs/results``) join each task's
+    table as reproduced baselines, so a fresh home's site is not empty."""
     from neuropil.benchmarks.leaderboard.store import ranked
     from neuropil.datasets import list_specs
 
     target = _store.replaceable_folder(directory, marker=SITE_MARKER, overwrite=True, command=COMMAND)
     with _store.staged_folder(target, marker=SITE_MARKER, overwrite=True, command=COMMAND) as staging:
         (staging / "tasks").mkdir()
-        tasks = [(task, ranked(task.id, home)) for task in list_tasks()]
+        documents = read_baselines(default_baselines() if baselines is None else baselines)
+        tasks = [(task, merge_ranked(task, ranked(task.id, home), baseline_rows(task, documents)))
+                 for task in list_tasks()]
         for task, rows in tasks:
             (staging / "tasks" / f"{task.id}.html").write_text(task_page(task, rows), encoding="utf-8")
         (staging / "index.html").write_text(index_page(tasks, list_specs()), encoding="utf-8")
