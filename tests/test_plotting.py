@@ -93,7 +93,8 @@ def test_plot_microns_field_without_activity_says_which_have(real_home) -> None:
     from neuropil.loaders.microns_fields import functional_fields, to_pandas
 
     without = sorted(set(to_pandas(table="neurons", home=home)["field"]) - set(functional_fields(home=home)))
-    with pytest.raises(NotIngestedError, match="6_6_2"):
+    with pytest.raises(NotIngestedError, match=rf"'{without[0]}': corr matrix not downloaded; get them with "
+                                               rf"`neuropil ingest microns-fields --functional {without[0]}`.*6_6_2"):
         neuropil.plot("microns-fields", field=without[0], home=home)
 
 

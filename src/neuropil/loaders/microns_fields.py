@@ -109,14 +109,19 @@ def load_field(field: str = DEFAULT_FIELD, *, home: str | os.PathLike[str] | Non
                        precision=precision)
 
 
+def not_downloaded(field: str, *, home: Any = None, what: str = "functional matrices (corr, sttc)") -> NotIngestedError:
+    """The error for a field whose function is not here: upstream publishes it for all 56 fields,
+    so it was not downloaded; names the command that fetches it."""
+    here = functional_fields(home=home)
+    return NotIngestedError(
+        f"Field {field!r}: {what} not downloaded; get them with `{fetch_command([field])}` (or "
+        f"--functional all; add --raw-dir DIR for a local copy). Fields with function here: "
+        f"{', '.join(here) if here else 'none'}.")
+
+
 def _require_functional(arrays: FieldArrays, home: Any) -> None:
-    # upstream publishes function for all 56 fields: a field without it here was not downloaded
     if arrays.corr is None or arrays.sttc is None:
-        here = functional_fields(home=home)
-        raise NotIngestedError(
-            f"Field {arrays.field!r}: its functional matrices (corr, sttc) are not downloaded; get them with "
-            f"`{fetch_command([arrays.field])}` (or --functional all; add --raw-dir DIR for a local copy). "
-            f"Fields with function here: {', '.join(here) if here else 'none'}.")
+        raise not_downloaded(arrays.field, home=home)
 
 
 def to_pyg(*, field: str = DEFAULT_FIELD, functional: bool = False,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
+from neuropil.errors import InvalidArgumentError, unknown_value
 from neuropil.plotting._common import as_int, colorbar, new_figure
 
 MEASURES = {"corr": "Pearson correlation", "sttc": "spike-time tiling coefficient"}
@@ -17,15 +17,14 @@ def plot_field_correlation(*, field: str = "6_6_2", cell: int | str = 0, measure
                            home: str | os.PathLike[str] | None = None) -> Any:
     """Two views (x-depth, x-z) of every soma, coloured by ``measure`` to ``cell`` (row index in the
     field, or its nucleus id); the cell is a star, its synaptic partners are ringed."""
-    from neuropil.loaders.microns_fields import functional_fields, load_field
+    from neuropil.loaders.microns_fields import load_field, not_downloaded
 
     if measure not in MEASURES:
         raise InvalidArgumentError(unknown_value(measure, "measure", MEASURES))
     arrays = load_field(str(field), home=home)
     matrix = getattr(arrays, measure)
     if matrix is None:
-        raise NotIngestedError(f"Field {field!r} has no {measure} matrix; fields with one: "
-                               f"{', '.join(functional_fields(home=home))}")
+        raise not_downloaded(str(field), home=home, what=f"{measure} matrix")
     cell = as_int(cell, "cell")
     if not 0 <= cell < arrays.n:
         matches = np.flatnonzero(arrays.nucleus_id == cell)
