@@ -73,6 +73,8 @@ def test_every_dataset_exports_and_loads_offline_with_its_types(dataset_id: str,
     _ingest(dataset_id, home, shared_root, tmp_path)
     tables = declared_tables(dataset_id, home=home)
     assert tables, f"{dataset_id} declares no table"
+    in_memory = neuropil.load(dataset_id, format="hf", home=home)  # every dataset loads as HF objects too
+    assert isinstance(in_memory, (datasets.Dataset, datasets.DatasetDict)) and len(in_memory) > 0
     out = tmp_path / "hf"
     assert main(["export", dataset_id, "--hf", str(out), "--home", str(home), "-q"]) == 0
     _offline(monkeypatch, tmp_path)
@@ -178,3 +180,17 @@ def test_load_format_hf_for_the_datasets_that_refused(dataset_id: str, tmp_path:
     assert set(loaded) == set(tables)
     for table in tables:
         assert loaded[table].num_rows == len(neuropil.load(dataset_id, format="pandas", table=table, home=home))
+
+
+def test_a_value_outside_the_declared_classes_is_named() -> None:
+    from datasets import ClassLabel, Features, Value
+
+    from neuropil.errors import InvalidArgumentError
+    from neuropil.loaders.hf_export import to_dataset
+
+    features = Features({"type": ClassLabel(names=["chemical", "electrical"]), "weight": Value("float32")})
+    table = pa.table({"type": ["electrical", None, "chemical"], "weight": [1.0, 2.0, 3.5]})
+    dataset = to_dataset(table, features, what="edges")
+    assert dataset["type"] == [1, None, 0] and dataset.features["weight"] == Value("float32")
+    with pytest.raises(InvalidArgumentError, match=r"edges: column 'type' holds \['synaptic'\]"):
+        to_dataset(pa.table({"type": ["chemical", "synaptic"], "weight": [1.0, 2.0]}), features, what="edges")
