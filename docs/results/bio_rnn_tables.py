@@ -203,6 +203,20 @@ def _paired_markdown(title: str, rows: list[dict], digits: int) -> list[str]:
     return out
 
 
+def _compact_pairs(rows: list[dict], tasks: list[str]) -> list[str]:
+    """The paired accuracy table as the README shows it: one row per pair, one column per task."""
+    cells: dict[tuple[str, str], dict[str, str]] = collections.defaultdict(dict)
+    for r in rows:
+        verdict = r["verdict"].replace("a > b", f"{r['a'][1]} better").replace("a < b", f"{r['b'][1]} better")
+        cells[(r["a"][1], r["b"][1])][r["a"][0]] = (f"{r['median_difference']:+.3f}, {r['p_holm']:.2g}, "
+                                                    f"{verdict} (n {r['n']})")
+    out = ["\ncorrected, compact: median paired difference a - b, Holm p, verdict (pairs)",
+           "| pair (a vs b) | " + " | ".join(t.upper() for t in tasks) + " |", "|---|" + "---|" * len(tasks)]
+    for (a, b), by_task in cells.items():
+        out.append(f"| {a} vs {b} | " + " | ".join(by_task.get(t, "-") for t in tasks) + " |")
+    return out
+
+
 def _published_lines(groups: dict) -> list[str]:
     """Reference cells against the published 20-run means: difference, failed seeds, and how many
     failed seeds of 20 the published mean implies at this cell's solved / failed levels."""
@@ -297,9 +311,10 @@ def tables() -> None:
     pairs = list(COMPARISONS) + [(f"{a} (λ {x}", f"{b} (λ {x}" if b != "W" else "W") for x in forced
                                  for a, b in (("W*D*C", "W*D*C*"), ("W*D*C", "W*DC*"), ("W*D*C", "W"))]
     comparisons = [((t, a), (t, b)) for t in corrected_tasks for a, b in pairs]
+    paired = analysis.paired_table(accuracy, comparisons)
     out += _paired_markdown(f"corrected: held-out accuracy, paired by seed (Wilcoxon signed-rank, two-sided; Holm "
-                            f"across this table; TOST equivalence margin ±{analysis.EQUIVALENCE_MARGIN})",
-                            analysis.paired_table(accuracy, comparisons), 3)
+                            f"across this table; TOST equivalence margin ±{analysis.EQUIVALENCE_MARGIN})", paired, 3)
+    out += _compact_pairs(paired, corrected_tasks)
     # learning speed only where both runs of a seed learned: a run at chance "reaches" 90 % of it at once
     speed = {(t, v): {int(r["seed"]): r["test"]["updates_to_90"] for r in g
                       if r["test"]["accuracy"] >= SOLVED[t.split("-")[0]]}

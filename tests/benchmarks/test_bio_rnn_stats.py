@@ -127,3 +127,33 @@ def test_bootstrap_interval_of_the_mean() -> None:
     assert abs(low - (0.5 - 1.96 * 0.5 / np.sqrt(20))) < 0.03 and abs(high - (0.5 + 1.96 * 0.5 / np.sqrt(20))) < 0.03
     with pytest.raises(InvalidArgumentError, match="at least one value"):
         analysis.bootstrap_interval([])
+
+
+def test_collect_merges_a_run_folder_into_the_stored_runs(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/results/bio_rnn_tables.py collect: a new folder adds its runs and replaces the same key; the
+    stored runs it does not hold stay (it once rebuilt the file from the folder alone)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "docs/results/bio_rnn_tables.py"
+    spec = importlib.util.spec_from_file_location("bio_rnn_tables", script)
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+
+    def run(variant: str, seed: int, accuracy: float, **extra: object) -> dict:
+        return {"protocol": "corrected", "task": "t1", "variant": variant, "seed": seed,
+                "test": {"accuracy": accuracy}, **extra}
+
+    stored = tmp_path / "runs.json"
+    stored.write_text(json.dumps([run("W", 0, 0.6), run("W", 1, 0.7)]))
+    monkeypatch.setattr(tables, "RUNS", stored)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(run("W", 1, 0.9)))
+    (folder / "b.json").write_text(json.dumps(run("I", 0, 1.0)))
+    (folder / "c.json").write_text(json.dumps(run("W*D*C", 0, 0.5, lambda_override=1e-3)))
+    tables.collect(str(folder), None)
+    merged = {(r["variant"], r["seed"], r.get("lambda_override")): r["test"]["accuracy"]
+              for r in json.loads(stored.read_text())}
+    assert merged == {("W", 0, None): 0.6, ("W", 1, None): 0.9, ("I", 0, None): 1.0, ("W*D*C", 0, 1e-3): 0.5}
