@@ -79,3 +79,39 @@ def test_a_position_in_no_accepted_form_names_the_forms(tmp_path: Path) -> None:
     pq.write_table(renamed, fixture.synapse_files[0])
     with pytest.raises(RawFormatError, match=r"ctr_pt_position.*ctr_pt_x"):
         _ingest(fixture.folder)
+
+
+def test_no_nucleus_mode_keys_neurons_by_root(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from neuropil.errors import InvalidArgumentError, SourceUnavailableError
+    from neuropil.pipelines import ingest
+
+    fixture = write_minnie65_tables(tmp_path / "dump", n_synapses=2500, n_nuclei=70, with_nucleus_ids=False, seed=14)
+    assert not list(fixture.folder.glob("nucleus_detection_v0*"))
+    with pytest.raises(SourceUnavailableError, match="nucleus_detection_v0"):
+        _ingest(fixture.folder)  # without the flag a nucleus table is required, never guessed
+    with caplog.at_level("WARNING"):
+        result = ingest("microns-minnie65", tables=str(fixture.folder), materialization=661, no_nucleus=True,
+                        progress=False, bucket_rows=700)
+    assert "root ids change" in caplog.text and result.manifest["node_key"] == "root_id"
+    assert any("root id" in w for w in result.manifest["warnings"])
+
+    types = _read(next(fixture.folder.glob("aibs_metamodel_celltypes_v661.*"))).to_pandas()
+    latest = types[types["pt_root_id"] != 0].sort_values("id").drop_duplicates("pt_root_id", keep="last")
+    neurons = neuropil.load("microns-minnie65", format="pandas", table="neurons")
+    assert sorted(neurons["root_id"]) == sorted(latest["pt_root_id"])
+    assert neurons["nucleus_id"].isna().all()
+    assert dict(zip(neurons["root_id"], neurons["cell_type"])) == dict(zip(latest["pt_root_id"], latest["cell_type"]))
+
+    synapses = _read(fixture.synapse_files[0]).to_pandas()
+    cells = set(latest["pt_root_id"])
+    among = synapses[synapses["pre_pt_root_id"].isin(cells) & synapses["post_pt_root_id"].isin(cells)]
+    expected = Counter(zip(among["pre_pt_root_id"], among["post_pt_root_id"]))
+    graph = neuropil.load("microns-minnie65", format="networkx")
+    assert {(a, b): d["synapse_count"] for a, b, d in graph.edges(data=True)} == dict(expected)
+    data = neuropil.load("microns-minnie65", format="pyg")
+    assert data.num_nodes == len(cells) and data.edge_index.shape[1] == len(expected)
+    some = sorted(cells)[:3]
+    selected = neuropil.load("microns-minnie65", format="pyg", root_ids=some)
+    assert selected.root_id.tolist() == some
+    with pytest.raises(InvalidArgumentError, match="root_ids"):
+        neuropil.load("microns-minnie65", format="pyg", nucleus_ids=[1])

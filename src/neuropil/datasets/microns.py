@@ -259,7 +259,10 @@ MINNIE_SPEC = DatasetSpec(
     ingest_options={"tables": Option(help="folder of CAVE table dumps (`neuropil microns dump`)", metavar="DIR"),
                     "materialization": Option(help="CAVE version of the dumps", type="int"),
                     "engine": Option(help="streaming engine", choices=("pyarrow", "dask")),
-                    "scheduler": Option(help="Dask scheduler address", metavar="ADDRESS")},
+                    "scheduler": Option(help="Dask scheduler address", metavar="ADDRESS"),
+                    "no_nucleus": Option(help="key neurons by root id, for exports whose cell table has pt_root_id "
+                                              "and no nucleus id (root ids change across materializations)",
+                                         type="flag")},
     details={"tables": MINNIE_TABLES, "required_tables": list(MINNIE_REQUIRED_TABLES),
              "format_checked_against": "fixture only (neuropil.testing.microns.write_minnie65_tables)"},
 )

@@ -50,7 +50,8 @@ def pyg_data(neurons: pd.DataFrame, pre: np.ndarray, post: np.ndarray, *, edge_a
     pos = neurons[["x_nm", "y_nm", "z_nm"]].to_numpy(dtype=np.float32, copy=True)
     data = Data(x=torch.from_numpy(pos / 1e6), pos=torch.from_numpy(pos),
                 edge_index=torch.from_numpy(np.stack([pre, post]).astype(np.int64)),
-                edge_attr=torch.from_numpy(np.asarray(edge_attr, dtype=np.float32).reshape(len(pre), -1)),
+                edge_attr=torch.from_numpy(  # (0, k) too: a selection with no synapse among its cells
+                    np.asarray(edge_attr, dtype=np.float32).reshape(len(pre), len(edge_attr_names))),
                 num_nodes=len(neurons))
     data.edge_attr_names = list(edge_attr_names)
     for column in id_columns:

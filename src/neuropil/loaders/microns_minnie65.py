@@ -58,20 +58,34 @@ def to_pandas(*, table: str = "neurons", pre_root_id: int | None = None,
     return read_table(MINNIE_SPEC.id, table, home=home, tables=TABLES, nullable_ints=True)
 
 
+def node_key(home: str | os.PathLike[str] | None = None) -> str:
+    """``nucleus_id`` (the default), or ``root_id`` for a version ingested with ``--no-nucleus``."""
+    manifest = _store.load_manifest(store_path(MINNIE_SPEC.id, home) / _store.MANIFEST, MINNIE_SPEC.id)
+    return manifest.get("node_key", "nucleus_id")
+
+
 def select_neurons(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequence[str] | None = None,
-                   bbox: Sequence[Sequence[float]] | None = None,
+                   bbox: Sequence[Sequence[float]] | None = None, root_ids: Sequence[int] | None = None,
                    home: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Neurons that are graph nodes (a nucleus alone on its root) and match every given selector;
-    ``bbox`` = ((x0, y0, z0), (x1, y1, z1)) in nm, inclusive."""
+    """Neurons that are graph nodes (a nucleus alone on its root; every root in a ``--no-nucleus``
+    version) and match every given selector; ``bbox`` = ((x0, y0, z0), (x1, y1, z1)) in nm, inclusive."""
+    key = node_key(home)
     neurons = to_pandas(table="neurons", home=home)
-    neurons = neurons[(neurons["nuclei_on_root"] == 1) & (neurons["root_id"] != 0)]
-    if nucleus_ids is not None:
-        wanted = set(int(n) for n in nucleus_ids)
-        unknown = wanted - set(neurons["nucleus_id"].tolist())
+    neurons = neurons[neurons["root_id"] != 0]
+    if key == "nucleus_id":
+        neurons = neurons[neurons["nuclei_on_root"] == 1]
+    elif nucleus_ids is not None:
+        raise InvalidArgumentError("this microns-minnie65 version is keyed by root id (ingested with --no-nucleus): "
+                                   "select with root_ids=[...], not nucleus_ids")
+    for column, selected in (("nucleus_id", nucleus_ids), ("root_id", root_ids)):
+        if selected is None:
+            continue
+        wanted = set(int(n) for n in selected)
+        unknown = wanted - set(neurons[column].dropna().astype("int64").tolist())
         if unknown:
-            raise InvalidArgumentError(f"nucleus ids not among the graph's nodes (unknown, merged or without a "
-                                       f"segment): {sorted(unknown)[:10]}")
-        neurons = neurons[neurons["nucleus_id"].isin(wanted)]
+            raise InvalidArgumentError(f"{column.replace('_', ' ')}s not among the graph's nodes (unknown, merged or "
+                                       f"without a segment): {sorted(unknown)[:10]}")
+        neurons = neurons[neurons[column].isin(wanted)]
     if cell_types is not None:
         known = set(neurons["cell_type"].dropna().unique().tolist())
         unknown = set(cell_types) - known
@@ -84,44 +98,47 @@ def select_neurons(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequ
             raise InvalidArgumentError(f"bbox must be ((x0, y0, z0), (x1, y1, z1)) in nm, got {bbox!r}")
         xyz = neurons[["x_nm", "y_nm", "z_nm"]].to_numpy()
         neurons = neurons[np.all((xyz >= low) & (xyz <= high), axis=1)]
-    return neurons.sort_values("nucleus_id").reset_index(drop=True).assign(index=lambda f: np.arange(len(f)))
+    return neurons.sort_values(key).reset_index(drop=True).assign(index=lambda f: np.arange(len(f)))
 
 
-def _edges_between(nucleus_ids: np.ndarray, home: Any, min_synapses: int) -> pd.DataFrame:
+def _edges_between(ids: np.ndarray, key: str, home: Any, min_synapses: int) -> pd.DataFrame:
     import pyarrow.dataset as ds
 
     path = store_path(MINNIE_SPEC.id, home)
-    ids = nucleus_ids.tolist()
-    condition = ds.field("pre_nucleus_id").isin(ids) & ds.field("post_nucleus_id").isin(ids)
+    ids = ids.tolist()
+    condition = ds.field(f"pre_{key}").isin(ids) & ds.field(f"post_{key}").isin(ids)
     if min_synapses > 1:
         condition = condition & (ds.field("synapse_count") >= int(min_synapses))
     return ds.dataset(path / "edges", format="parquet").to_table(filter=condition).to_pandas()
 
 
 def _graph_parts(nucleus_ids: Sequence[int] | None, cell_types: Sequence[str] | None, bbox: Any, home: Any,
-                 min_synapses: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    neurons = select_neurons(nucleus_ids=nucleus_ids, cell_types=cell_types, bbox=bbox, home=home)
-    edges = _edges_between(neurons["nucleus_id"].to_numpy(), home, min_synapses)
-    position = pd.Series(neurons["index"].to_numpy(), index=neurons["nucleus_id"].to_numpy())
-    edges = edges.assign(pre_index=position.loc[edges["pre_nucleus_id"].to_numpy()].to_numpy(),
-                         post_index=position.loc[edges["post_nucleus_id"].to_numpy()].to_numpy())
-    return neurons, edges.sort_values(["pre_index", "post_index"]).reset_index(drop=True)
+                 min_synapses: int, root_ids: Sequence[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    key = node_key(home)
+    neurons = select_neurons(nucleus_ids=nucleus_ids, cell_types=cell_types, bbox=bbox, root_ids=root_ids, home=home)
+    ids = neurons[key].to_numpy(np.int64)
+    edges = _edges_between(ids, key, home, min_synapses)
+    position = pd.Series(neurons["index"].to_numpy(), index=ids)
+    edges = edges.assign(pre_index=position.loc[edges[f"pre_{key}"].to_numpy()].to_numpy(),
+                         post_index=position.loc[edges[f"post_{key}"].to_numpy()].to_numpy())
+    return neurons, edges.sort_values(["pre_index", "post_index"]).reset_index(drop=True), key
 
 
 def to_pyg(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequence[str] | None = None,
            bbox: Sequence[Sequence[float]] | None = None, hetero: bool = False, min_synapses: int = 1,
-           home: str | os.PathLike[str] | None = None) -> Any:
+           root_ids: Sequence[int] | None = None, home: str | os.PathLike[str] | None = None) -> Any:
     """The selected neurons and the synapses among them (module docstring)."""
     import torch
 
-    neurons, edges = _graph_parts(nucleus_ids, cell_types, bbox, home, min_synapses)
+    neurons, edges, key = _graph_parts(nucleus_ids, cell_types, bbox, home, min_synapses, root_ids)
     types = neurons["cell_type"].fillna(UNTYPED)
     names = sorted(types.unique().tolist())
     code = types.map({name: k for k, name in enumerate(names)}).to_numpy(dtype=np.int64)
     attr = edges[["synapse_count", "size_sum"]].to_numpy(dtype=np.float32)
     if not hetero:
         data = pyg_data(neurons, edges["pre_index"].to_numpy(), edges["post_index"].to_numpy(), edge_attr=attr,
-                        edge_attr_names=["synapse_count", "size_sum"], id_columns=("nucleus_id", "root_id"))
+                        edge_attr_names=["synapse_count", "size_sum"],
+                        id_columns=("nucleus_id", "root_id") if key == "nucleus_id" else ("root_id",))
         one_hot = np.eye(len(names), dtype=np.float32)[code] if len(names) else np.zeros((len(neurons), 0), np.float32)
         data.x = torch.cat([torch.from_numpy(one_hot), data.x], dim=1)
         data.y = torch.from_numpy(code.copy())
@@ -138,7 +155,7 @@ def to_pyg(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequence[str
         pos = part[["x_nm", "y_nm", "z_nm"]].to_numpy(dtype=np.float32, copy=True)
         data[name].pos = torch.from_numpy(pos)
         data[name].x = torch.from_numpy(pos / 1e6)
-        data[name].nucleus_id = torch.from_numpy(part["nucleus_id"].to_numpy(dtype=np.int64, copy=True))
+        data[name][key] = torch.from_numpy(part[key].to_numpy(dtype=np.int64, copy=True))
     pre, post = edges["pre_index"].to_numpy(), edges["post_index"].to_numpy()
     for (a, b), rows in edges.groupby([code[pre], code[post]]).groups.items():
         rows = np.asarray(rows)
@@ -150,21 +167,22 @@ def to_pyg(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequence[str
 
 def to_networkx(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequence[str] | None = None,
                 bbox: Sequence[Sequence[float]] | None = None, min_synapses: int = 1,
-                home: str | os.PathLike[str] | None = None) -> Any:
-    """A ``DiGraph`` keyed by nucleus id with every neuron column; edges carry count and summed size."""
-    neurons, edges = _graph_parts(nucleus_ids, cell_types, bbox, home, min_synapses)
-    return networkx_graph(neurons, edges, pre="pre_nucleus_id", post="post_nucleus_id",
-                          edge_columns=["synapse_count", "size_sum"], node_key="nucleus_id")
+                root_ids: Sequence[int] | None = None, home: str | os.PathLike[str] | None = None) -> Any:
+    """A ``DiGraph`` keyed by nucleus id (root id for a ``--no-nucleus`` version) with every neuron
+    column; edges carry count and summed size."""
+    neurons, edges, key = _graph_parts(nucleus_ids, cell_types, bbox, home, min_synapses, root_ids)
+    return networkx_graph(neurons, edges, pre=f"pre_{key}", post=f"post_{key}",
+                          edge_columns=["synapse_count", "size_sum"], node_key=key)
 
 
 def to_hf(*, nucleus_ids: Sequence[int] | None = None, cell_types: Sequence[str] | None = None,
           bbox: Sequence[Sequence[float]] | None = None, min_synapses: int = 1,
-          home: str | os.PathLike[str] | None = None) -> Any:
+          root_ids: Sequence[int] | None = None, home: str | os.PathLike[str] | None = None) -> Any:
     """A ``datasets.DatasetDict``: the selected ``neurons`` and the ``edges`` among them (the full
     synapse table is read with :func:`to_pandas` per presynaptic root, or straight from its parts)."""
     from neuropil.loaders._microns import hf_dict
 
-    neurons, edges = _graph_parts(nucleus_ids, cell_types, bbox, home, min_synapses)
+    neurons, edges, _ = _graph_parts(nucleus_ids, cell_types, bbox, home, min_synapses, root_ids)
     return hf_dict({"neurons": neurons, "edges": edges})
 
 
@@ -175,6 +193,6 @@ HF_DEFAULT_CONFIG = "neurons"
 
 def hf_tables(*, home: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     path = store_path(MINNIE_SPEC.id, home)
-    _, edges = _graph_parts(None, None, None, home, 1)
+    _, edges, _ = _graph_parts(None, None, None, home, 1)
     return {"neurons": path / "neurons.parquet", "coregistration": path / "coregistration.parquet",
             "edges": edges.drop(columns=["pre_index", "post_index"])}

@@ -63,9 +63,10 @@ ROW_GROUP_ROWS = 65_536
 
 def parameters(*, tables: str | os.PathLike[str] | None = None, materialization: int | None = None,
                engine: str = "pyarrow", scheduler: str | None = None, batch_rows: int = 1_000_000,
-               bucket_rows: int = 2_000_000, compression: str = "zstd") -> dict[str, Any]:
+               bucket_rows: int = 2_000_000, compression: str = "zstd", no_nucleus: bool = False) -> dict[str, Any]:
     """``tables``: the dump folder; ``materialization``: the CAVE version its root ids belong to
-    (read from a ``v<N>`` folder name when not given)."""
+    (read from a ``v<N>`` folder name when not given); ``no_nucleus``: key neurons by root id, for
+    exports whose cell table has ``pt_root_id`` and no nucleus id (see :func:`build_neurons_by_root`)."""
     if tables is None:
         raise InvalidArgumentError("microns-minnie65 needs the folder of CAVE table dumps: --tables DIR.")
     folder = Path(tables).expanduser().resolve()
@@ -85,7 +86,7 @@ def parameters(*, tables: str | os.PathLike[str] | None = None, materialization:
             raise InvalidArgumentError(f"{name} must be a positive number of rows, got {value!r}.")
     return {"tables": str(folder), "materialization": int(materialization), "engine": engine,
             "scheduler": scheduler, "batch_rows": int(batch_rows), "bucket_rows": int(bucket_rows),
-            "compression": compression}
+            "compression": compression, **({"no_nucleus": True} if no_nucleus else {})}
 
 
 def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tuple[Path, str]]:
@@ -93,7 +94,7 @@ def unverified_inputs(raw_dir: Any, params: Mapping[str, Any]) -> dict[str, tupl
     from concurrent.futures import ThreadPoolExecutor
 
     folder = Path(params["tables"])
-    paths = [path for files in find_tables(folder).values() for path in files]
+    paths = [path for files in find_tables(folder, no_nucleus=params.get("no_nucleus", False)).values() for path in files]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # hashlib releases the GIL
         digests = list(pool.map(sha256_of, paths))
     return {str(path.relative_to(folder)): (path, digest) for path, digest in zip(paths, digests)}
@@ -182,11 +183,61 @@ def build_neurons(found: Mapping[str, list[Path]], materialization: int) -> tupl
     return neurons.sort_values("nucleus_id").reset_index(drop=True), coregistration.drop(columns="row_id"), stats
 
 
+ROOT_KEY_WARNING = ("neurons are keyed by root id (--no-nucleus): root ids change with every proofreading edit, so "
+                    "this version matches only data of materialization {m}; nucleus ids are stable across versions")
+
+
+def build_neurons_by_root(found: Mapping[str, list[Path]], materialization: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """neurons keyed by root id (one row per distinct non-zero ``pt_root_id`` of the cell table), for
+    exports without nucleus ids; ``nucleus_id`` is null and no coregistration can be joined."""
+    source = next(t for t in ("nucleus_detection_v0", "aibs_metamodel_celltypes_v661") if t in found)
+    cells = _read_small(found[source], source, ("pt_root_id",))
+    stats = {"cell_table_rows": len(cells), "cells_without_segment": int((cells["pt_root_id"] == 0).sum())}
+    cells = cells[cells["pt_root_id"] != 0]
+    order = "id" if "id" in cells else None
+    if order:
+        cells = cells.sort_values(order)
+    on_root = cells.groupby("pt_root_id").size()
+    first = cells.drop_duplicates("pt_root_id", keep="first").set_index("pt_root_id")
+    neurons = pd.DataFrame({
+        "nucleus_id": pd.array([pd.NA] * len(first), dtype="Int64"), "root_id": first.index.to_numpy(np.int64),
+        "materialization_version": np.int32(materialization),
+        "nuclei_on_root": on_root.loc[first.index].to_numpy(np.int32),
+        "x_nm": first.get("x_nm", pd.Series(np.nan, index=first.index)).to_numpy(np.float64),
+        "y_nm": first.get("y_nm", pd.Series(np.nan, index=first.index)).to_numpy(np.float64),
+        "z_nm": first.get("z_nm", pd.Series(np.nan, index=first.index)).to_numpy(np.float64),
+        "volume": first["volume"].to_numpy(np.float64) if "volume" in first else np.nan,
+    })
+    stats["roots"] = len(neurons)
+    stats["rows_sharing_a_root"] = int((on_root > 1).sum())
+    neurons["classification_system"], neurons["cell_type"] = None, None
+    if "aibs_metamodel_celltypes_v661" in found:
+        types = _read_small(found["aibs_metamodel_celltypes_v661"], "aibs_metamodel_celltypes_v661",
+                            ("pt_root_id", "cell_type"), position=False)
+        types = types.sort_values("id") if "id" in types else types
+        latest = types[types["pt_root_id"] != 0].drop_duplicates("pt_root_id", keep="last").set_index("pt_root_id")
+        stats["celltype_conflicting_roots"] = int((types.groupby("pt_root_id")["cell_type"].nunique() > 1).sum())
+        neurons["cell_type"] = neurons["root_id"].map(latest["cell_type"]).to_numpy()
+        if "classification_system" in latest:
+            neurons["classification_system"] = neurons["root_id"].map(latest["classification_system"]).to_numpy()
+    stats["typed_roots"] = int(neurons["cell_type"].notna().sum())
+    for column, dtype in (("session", "Int16"), ("scan_idx", "Int16"), ("field", "Int16"), ("unit_id", "Int32")):
+        neurons[column] = pd.array([pd.NA] * len(neurons), dtype=dtype)
+    stats["coregistration_skipped"] = int("coregistration_manual_v4" in found)  # keyed by nucleus: cannot join
+    neurons["status_axon"], neurons["status_dendrite"] = None, None
+    neurons["proofreading_current"] = pd.array([pd.NA] * len(neurons), dtype="boolean")
+    coregistration = pd.DataFrame({"nucleus_id": pd.Series(dtype=np.int64), "session": pd.Series(dtype=np.int16),
+                                   "scan_idx": pd.Series(dtype=np.int16), "field": pd.Series(dtype=np.int16),
+                                   "unit_id": pd.Series(dtype=np.int32), "residual": pd.Series(dtype=np.float64),
+                                   "score": pd.Series(dtype=np.float64)})
+    return neurons.sort_values("root_id").reset_index(drop=True), coregistration, stats
+
+
 def root_to_nucleus(neurons: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(sorted roots, their nucleus ids) for roots that carry exactly one nucleus."""
-    single = neurons[(neurons["nuclei_on_root"] == 1) & (neurons["root_id"] != 0)]
+    single = neurons[(neurons["nuclei_on_root"] == 1) & (neurons["root_id"] != 0) & neurons["nucleus_id"].notna()]
     order = np.argsort(single["root_id"].to_numpy())
-    return single["root_id"].to_numpy()[order], single["nucleus_id"].to_numpy()[order]
+    return single["root_id"].to_numpy(np.int64)[order], single["nucleus_id"].to_numpy(np.int64)[order]
 
 
 # ----------------------------------------------------------------------------------------- synapses
@@ -366,8 +417,13 @@ def build_into(build: Any, inputs: Mapping[str, Path], params: Mapping[str, Any]
     """Write every output straight into the build folder (the synapse parts are too many and too large
     to pass around as tables); returns the manifest extras."""
     folder = Path(params["tables"])
-    found = find_tables(folder)
-    neurons, coregistration, stats = build_neurons(found, params["materialization"])
+    no_nucleus = params.get("no_nucleus", False)
+    found = find_tables(folder, no_nucleus=no_nucleus)
+    if no_nucleus:
+        logger.warning(ROOT_KEY_WARNING.format(m=params["materialization"]))
+        neurons, coregistration, stats = build_neurons_by_root(found, params["materialization"])
+    else:
+        neurons, coregistration, stats = build_neurons(found, params["materialization"])
     build.write_table("neurons.parquet", neurons)
     build.write_table("coregistration.parquet", coregistration)
     roots, nuclei = root_to_nucleus(neurons)
@@ -395,4 +451,6 @@ def build_into(build: Any, inputs: Mapping[str, Path], params: Mapping[str, Any]
             "synapse_partitioning": {"buckets": buckets, "key": "pre_root_id",
                                      "hash": "((pre_root_id as uint64) * 0x9E3779B97F4A7C15 >> 33) % buckets",
                                      "sort": ["pre_root_id", "post_root_id", "id"]},
-            "materialization_version": params["materialization"]}
+            "materialization_version": params["materialization"],
+            "node_key": "root_id" if no_nucleus else "nucleus_id",
+            **({"warnings": [ROOT_KEY_WARNING.format(m=params["materialization"])]} if no_nucleus else {})}

@@ -51,7 +51,12 @@ def check_values(table: Any, name: str, where: str, first_row: int = 0) -> None:
 
 # ----------------------------------------------------------------------------------------- finding
 
-def find_tables(folder: Path) -> dict[str, list[Path]]:
+#: what a --no-nucleus ingest needs: the synapses and one cell table carrying pt_root_id
+ROOT_KEYED_REQUIRED = ("synapses_pni_2",)
+ROOT_KEYED_CELL_TABLES = ("nucleus_detection_v0", "aibs_metamodel_celltypes_v661")
+
+
+def find_tables(folder: Path, *, no_nucleus: bool = False) -> dict[str, list[Path]]:
     """Table name -> its files (one file, or the sorted shards of a folder)."""
     found: dict[str, list[Path]] = {}
     for table in MINNIE_TABLES:
@@ -63,7 +68,9 @@ def find_tables(folder: Path) -> dict[str, list[Path]]:
             if len(kinds) > 1:
                 raise RawFormatError(f"{table}: mixed formats {sorted(kinds)} in {folder}; keep one")
             found[table] = files
-    absent = [t for t in MINNIE_REQUIRED_TABLES if t not in found]
+    absent = [t for t in (ROOT_KEYED_REQUIRED if no_nucleus else MINNIE_REQUIRED_TABLES) if t not in found]
+    if no_nucleus and not any(t in found for t in ROOT_KEYED_CELL_TABLES):
+        absent.append(" or ".join(ROOT_KEYED_CELL_TABLES))
     if absent:
         raise SourceUnavailableError(
             f"{folder} lacks the table(s) {absent} (as <table>.parquet/.feather/.csv or a <table>/ folder of "

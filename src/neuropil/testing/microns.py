@@ -104,12 +104,15 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                           n_fragments: int | None = None, fmt: str = "parquet", position_encoding: str = "array",
                           shards: int = 1, chunk_rows: int = 1_000_000, merged_nuclei: int = 2,
                           duplicate_coregistration: int = 3, duplicate_celltypes: int = 2,
-                          conflicting_celltypes: int = 1, index_column: bool = False, seed: int = 0) -> Minnie65Fixture:
+                          conflicting_celltypes: int = 1, index_column: bool = False, with_nucleus_ids: bool = True,
+                          seed: int = 0) -> Minnie65Fixture:
     """Write the five tables into ``folder``; ``shards > 1`` writes ``synapses_pni_2/part-K.<ext>``.
 
     ``n_fragments`` roots without a nucleus (axon pieces) take part in synapses too (default: as many
     as nuclei). ``merged_nuclei`` pairs of nuclei share one root id. ``index_column`` writes every table
     with a pandas index column first, as ``DataFrame.to_csv`` / ``to_parquet`` exports do.
+    ``with_nucleus_ids=False`` writes what many shared exports hold: the synapses and a cell-type table
+    keyed by ``pt_root_id`` with no ``target_id``, and no nucleus or coregistration table.
     """
     import pyarrow as pa
 
@@ -133,7 +136,8 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                "volume": pa.array(rng.lognormal(5.5, 0.4, n_nuclei)),
                "pt_supervoxel_id": pa.array(rng.integers(1, 10 ** 17, n_nuclei)),
                "pt_root_id": pa.array(nucleus_root), **_position_columns("pt_position", nucleus_positions, position_encoding)}
-    _write(_indexed(pa.table(nucleus)), folder / "nucleus_detection_v0", fmt)
+    if with_nucleus_ids:
+        _write(_indexed(pa.table(nucleus)), folder / "nucleus_detection_v0", fmt)
 
     # cell types: one row per nucleus, plus exact duplicates and conflicting re-labels
     types = rng.integers(0, len(CELL_TYPES), n_nuclei)
@@ -149,6 +153,8 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                  "cell_type": pa.array([label[1] for label in labels]),
                  "pt_root_id": pa.array(nucleus_root[rows]),
                  **_position_columns("pt_position", nucleus_positions[rows], position_encoding)}
+    if not with_nucleus_ids:
+        del celltypes["target_id"]
     _write(_indexed(pa.table(celltypes)), folder / "aibs_metamodel_celltypes_v661", fmt)
 
     # coregistration: a third of the nuclei matched to units; some matched in two scans; duplicates
@@ -161,7 +167,8 @@ def write_minnie65_tables(folder: str | os.PathLike[str], *, n_synapses: int = 1
                       "target_id": pa.array(co[:, 0]), "session": pa.array(co[:, 1]), "scan_idx": pa.array(co[:, 2]),
                       "field": pa.array(co[:, 3]), "unit_id": pa.array(co[:, 4]),
                       "residual": pa.array(rng.uniform(0, 10, len(co))), "score": pa.array(rng.uniform(0, 20, len(co)))}
-    _write(_indexed(pa.table(coregistration)), folder / "coregistration_manual_v4", fmt)
+    if with_nucleus_ids:
+        _write(_indexed(pa.table(coregistration)), folder / "coregistration_manual_v4", fmt)
 
     # proofreading: a few neurons; one judged on an older root (valid_id != pt_root_id)
     proofread = rng.choice(np.flatnonzero(nucleus_root > 0), max(2, n_nuclei // 10), replace=False)
