@@ -1,8 +1,8 @@
 """Issue 14, point 1: the README's first command is complete offline, from the installed packages only.
 
-conftest sets ``NEUROPIL_OFFLINE=1`` and unsets ``NEUROPIL_RAW_DIR``; nothing here gives a mirror, so
-every raw file must come from cect, wormneuroatlas or neuropil's own package data. The real
-worm-graph files in ``shared/data`` are read only to compare against.
+The command runs in a fresh process with only PATH, a new HOME and ``NEUROPIL_OFFLINE=1`` (no
+mirror folder or URL), so every raw file must come from cect, wormneuroatlas or neuropil's own
+package data. The real worm-graph files in ``shared/data`` are read only to compare against.
 """
 
 from __future__ import annotations
@@ -29,28 +29,23 @@ SITE_PACKAGES_OR_SRC = PACKAGE_DIR.parent
 
 @pytest.fixture(scope="module")
 def offline_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """`neuropil ingest celegans-connectomes` with no mirror, offline; the manifest as --json printed it."""
-    import contextlib
-    import io
+    """The README's first command as a new user runs it: a fresh process whose environment holds
+    only PATH, a new HOME (so the default home ``~/.cache/neuropil`` is empty) and NEUROPIL_OFFLINE=1:
+    no mirror folder or URL, no proxy. Returns the default home and its published manifest."""
     import os
+    import subprocess
+    import sys
 
-    home = tmp_path_factory.mktemp("offline-home")
-    saved = {k: os.environ.get(k) for k in ("NEUROPIL_OFFLINE", "NEUROPIL_RAW_DIR", "NEUROPIL_RAW_URL")}
-    os.environ["NEUROPIL_OFFLINE"] = "1"
-    os.environ.pop("NEUROPIL_RAW_DIR", None)
-    os.environ.pop("NEUROPIL_RAW_URL", None)
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            code = main(["ingest", DATASET, "--home", str(home), "--json", "--quiet"])
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    assert code == 0
-    return home, json.loads(out.getvalue())
+    user = tmp_path_factory.mktemp("fresh-user")
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(user), "NEUROPIL_OFFLINE": "1"}
+    if os.environ.get("PYTHONPATH"):  # a source checkout run without installing (CI installs with pip -e)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    done = subprocess.run([sys.executable, "-m", "neuropil.cli", "ingest", DATASET], env=env, cwd=user,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    home = user / ".cache" / "neuropil"
+    manifest = json.loads((home / DATASET / SPEC.version / "manifest.json").read_text())
+    return home, {"status": "built" if " built at " in done.stdout else done.stdout, **manifest}
 
 
 def test_offline_first_command_ingests_every_connectome(offline_home: tuple[Path, dict]) -> None:
