@@ -54,3 +54,19 @@ def test_male_graph_has_male_neurons_and_neuron_axis_default(ingested_home: Path
 def test_unknown_axis_names_the_valid_ones(ingested_home: Path) -> None:
     with pytest.raises(neuropil.errors.InvalidArgumentError, match="Did you mean 'all'"):
         neuropil.load(DATASET, connectome="cook_2019", format="pyg", axis="al", home=ingested_home)
+
+
+def test_monoamine_layer_is_its_own_hetero_edge_type_with_ligand_and_receptor(ingested_home: Path) -> None:
+    records = neuropil.load(DATASET, connectome="bentley_2016_monoamine", table="extrasynaptic", format="pandas",
+                            home=ingested_home)
+    data = neuropil.load(DATASET, connectome="bentley_2016_monoamine", format="pyg", hetero=True, home=ingested_home)
+    store = data["neuron", "monoamine", "neuron"]
+    assert store.edge_index.shape[1] == len(records) > 2000
+    assert set(store.ligand_names) == {"dopamine", "octopamine", "serotonin", "tyramine"}
+    # every edge decodes back to one record: (pre, post, ligand, receptor)
+    decoded = sorted(zip(store.edge_index[0].tolist(), store.edge_index[1].tolist(),
+                         [store.ligand_names[i] for i in store.edge_ligand.tolist()],
+                         [store.receptor_names[i] for i in store.edge_receptor.tolist()]))
+    assert decoded == sorted(zip(records["pre_index"], records["post_index"], records["ligand"], records["receptor"]))
+    flat = neuropil.load(DATASET, connectome="ripoll_sanchez_2023_long", format="pyg", home=ingested_home)
+    assert flat.edge_attr_names == ["electrical", "chemical", "neuropeptide"] and flat.edge_attr[:, 2].min() > 0

@@ -239,3 +239,51 @@ def test_every_cell_pair_equals_cect_reader(ingested_home, connectome):
     differences = _differences("chemical", ours_chemical, theirs_chemical) | _differences(
         "electrical", ours_electrical, theirs_electrical)
     assert differences == set(), sorted(differences, key=repr)[:20]
+
+
+# ------------------------------------------------------------------ extrasynaptic layers
+
+#: our connectome id -> cect reader. Bentley: cect keeps one binary matrix per monoamine (one
+#: 'Peptidergic' matrix for the neuropeptides), so the peer check is on the set of (pre, post,
+#: ligand) resp. (pre, post); Ripoll-Sanchez: the weight (neuropeptide-GPCR pairs) of every pair.
+EXTRASYNAPTIC_PEERS = {
+    "bentley_2016_monoamine": "Bentley2016MAReader",
+    "bentley_2016_neuropeptide": "Bentley2016PepReader",
+    "ripoll_sanchez_2023_short": "RipollSanchezShortRangeReader",
+    "ripoll_sanchez_2023_mid": "RipollSanchezMidRangeReader",
+    "ripoll_sanchez_2023_long": "RipollSanchezLongRangeReader",
+}
+
+
+def _cect_neuron_entries(dataset) -> dict[tuple[str, str, str], float]:
+    """(pre, post, synapse class) -> weight over neuron pairs of the 300 axis."""
+    mapped = [map_label(node) for node in dataset.nodes]
+    entries = {}
+    for synclass, matrix in dataset.connections.items():
+        for i, j in zip(*np.nonzero(matrix)):
+            if mapped[i].kind == "neuron" and mapped[j].kind == "neuron":
+                entries[(mapped[i].label, mapped[j].label, synclass)] = float(matrix[i, j])
+    return entries
+
+
+@pytest.mark.parametrize("connectome", sorted(EXTRASYNAPTIC_PEERS))
+def test_extrasynaptic_layer_equals_cect_reader(ingested_home, connectome):
+    dataset = _cect_dataset(EXTRASYNAPTIC_PEERS[connectome], True)
+    assert [n for n in dataset.nodes if map_label(n).kind == "unmapped"] == []
+    theirs = _cect_neuron_entries(dataset)
+    edges = neuropil.load(DATASET, connectome=connectome, format="pandas", home=ingested_home)
+    assert set(edges["type"]) == {"neuropeptide" if "neuropeptide" in connectome or "ripoll" in connectome
+                                  else "monoamine"}
+    if connectome.startswith("ripoll"):
+        ours = {(r.pre, r.post, "Peptidergic"): float(r.weight) for r in edges.itertuples()}
+        assert len(ours) > 30000 and ours == theirs
+        return
+    records = neuropil.load(DATASET, connectome=connectome, table="extrasynaptic", format="pandas", home=ingested_home)
+    if connectome.endswith("monoamine"):
+        ours_keys = {(r.pre, r.post, r.ligand.capitalize()) for r in records.itertuples()}
+    else:
+        ours_keys = {(r.pre, r.post, "Peptidergic") for r in records.itertuples()}
+    assert len(ours_keys) > 1000 and ours_keys == set(theirs)
+    # edges.parquet counts the ligand-receptor records of each ordered pair
+    per_pair = records.groupby(["pre", "post"]).size()
+    assert {(r.pre, r.post): r.weight for r in edges.itertuples()} == {k: float(v) for k, v in per_pair.items()}

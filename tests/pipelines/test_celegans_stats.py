@@ -58,7 +58,9 @@ WITVLIET_FILES = {1: "witvliet_2020_1 L1.xlsx", 2: "witvliet_2020_2 L1.xlsx", 3:
 CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
 #: every connectome; the male's counts: test_male_counts_match_an_independent_read; Yim 2024's:
 #: against cect's readers in test_celegans_peer_cect.py
-ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized")
+ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized",
+           "bentley_2016_monoamine", "bentley_2016_neuropeptide",
+           *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")))
 STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",
          "unmapped_labels")
 Q_THRESHOLD = 0.05
@@ -545,3 +547,47 @@ def test_male_counts_match_an_independent_read(
     assert got["electrical_pairs"] == len(electrical) > 500
     assert got["male_neurons_with_cell_edges"] == len(male_with_edges) > 80
     assert got["unmapped_labels"] == 0
+
+
+@pytest.mark.parametrize("connectome, name, kind", [
+    ("bentley_2016_monoamine", "edgelist_MA.csv", "monoamine"),
+    ("bentley_2016_neuropeptide", "edgelist_NP.csv", "neuropeptide"),
+])
+def test_bentley_counts_match_an_independent_read(
+    connectome: str, name: str, kind: str, shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bentley et al. 2016 edge lists read with the csv module: pairs of axis neurons and the
+    ligand-receptor records between them."""
+    import csv
+
+    canonical = _canonical(shared_data)
+    with open(_cect(name), newline="") as handle:
+        rows = [row for row in csv.reader(handle) if row]
+    assert all(len(row) == 4 for row in rows)
+    kept = [(row[0].strip(), row[1].strip()) for row in rows
+            if _normalise(row[0], canonical) and _normalise(row[1], canonical)]
+    got = _cli_info(ingested_home, capsys)["stats"][connectome]
+    assert got[f"{kind}_pairs"] == len(set(kept)) > 1000
+    assert got[f"{kind}_weight"] == len(kept)
+    assert got["unmapped_labels"] == 0
+
+
+@pytest.mark.parametrize("reach", ["short", "mid", "long"])
+def test_ripoll_sanchez_counts_match_an_independent_read(
+    reach: str, shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    canonical = _canonical(shared_data)
+    with open(_cect(f"01022024_neuropeptide_connectome_{reach}_range_model.csv"), newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0][1:]
+    pairs, total = 0, 0.0
+    for row in rows[1:]:
+        for post, value in zip(header, row[1:]):
+            if float(value) > 0 and _normalise(row[0], canonical) and _normalise(post, canonical):
+                pairs += 1
+                total += float(value)
+    got = _cli_info(ingested_home, capsys)["stats"][f"ripoll_sanchez_2023_{reach}"]
+    assert (got["neuropeptide_pairs"], got["neuropeptide_weight"]) == (pairs, total)
+    assert pairs > 30000

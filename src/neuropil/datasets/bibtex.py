@@ -88,6 +88,15 @@ REFERENCES: dict[str, tuple[str, dict[str, str]]] = {
         "journal": "Nature Communications", "volume": "15", "pages": "1546",
         "title": "Comparative connectomics of dauers reveals developmental plasticity",
         "doi": "10.1038/s41467-024-45943-3"}),
+    "Bentley2016": ("article", {
+        "author": "Bentley, Barry and Branicky, Robyn and Barnes, Christopher L. and Chew, Yee Lian and Yemini, Eviatar "
+                  "and Bullmore, Edward T. and V{\\'e}rtes, Petra E. and Schafer, William R.", "year": "2016",
+        "journal": "PLoS Computational Biology", "volume": "12", "pages": "e1005283",
+        "title": "The multilayer connectome of {Caenorhabditis elegans}", "doi": "10.1371/journal.pcbi.1005283"}),
+    "Ripoll-Sanchez2023": ("article", {
+        "author": "Ripoll-S{\\'a}nchez, Lidia and others", "year": "2023", "journal": "Neuron", "volume": "111",
+        "pages": "3570--3589", "title": "The neuropeptidergic connectome of {C. elegans}",
+        "doi": "10.1016/j.neuron.2023.09.043"}),
     "Mais2024": ("inproceedings", {
         "author": "Mais, Lisa and Hirsch, Peter and Managan, Claire and Kandarpa, Ramya and Rumberger, Josef Lorenz "
                   "and Reinke, Annika and Maier-Hein, Lena and Ihrke, Gudrun and Kainmueller, Dagmar",

@@ -1,4 +1,4 @@
-"""C. elegans connectomes: 19 published annotations (both sexes, dauer) on one canonical 300-neuron axis.
+"""C. elegans connectomes: 24 published annotations and layers (both sexes, dauer, extrasynaptic) on one axis.
 
 Sources: fourteen ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
@@ -67,6 +67,19 @@ RAW_FILES: tuple[RawFile, ...] = (
     ),
     _cect_file("41467_2024_45943_MOESM6_ESM.xlsx", "7c4f1105c5e49da7ccf010c5b0f8ca8ecdcdd32c4f8cb1170c5553f8eb2ec673",
                "MIT (cect); data Yim et al. 2024, Nat Commun (CC BY 4.0)"),
+    _cect_file("edgelist_MA.csv", "5a206a6743479f4ae11eb82456378051c5d9aeb56ea5c1f82b121671c7fa2aa3",
+               "MIT (cect); data Bentley et al. 2016, PLoS Comput Biol (CC BY 4.0)"),
+    _cect_file("edgelist_NP.csv", "bec5f0c9526db1523ed73fb6a8b386de95d48a2fd5eae75a9a4889758102389b",
+               "MIT (cect); data Bentley et al. 2016, PLoS Comput Biol (CC BY 4.0)"),
+    _cect_file("01022024_neuropeptide_connectome_short_range_model.csv",
+               "ee630f66dbb78a49d1818bd5209f1f9a0ee46400c061126e30d0d0a4b9d2e44d",
+               "MIT (cect); data Ripoll-Sanchez et al. 2023, Neuron (CC BY 4.0)"),
+    _cect_file("01022024_neuropeptide_connectome_mid_range_model.csv",
+               "97569885d58d947c2526e6ecc26c8b191b074d1b065f4da224102298203ad141",
+               "MIT (cect); data Ripoll-Sanchez et al. 2023, Neuron (CC BY 4.0)"),
+    _cect_file("01022024_neuropeptide_connectome_long_range_model.csv",
+               "57ebc0919860bafcb866e63f5ae06b8b5d59427897d8bd230b4461bfa833f6fe",
+               "MIT (cect); data Ripoll-Sanchez et al. 2023, Neuron (CC BY 4.0)"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -108,6 +121,9 @@ class ConnectomeSource:
 
 _WHITE = "White JG, Southgate E, Thomson JN, Brenner S (1986) Phil Trans R Soc Lond B 314:1-340"
 _WITVLIET = "Witvliet D et al. (2021) Connectomes across development reveal principles of brain maturation. Nature 596:257-261"
+_BENTLEY = ("Bentley B et al. (2016) The multilayer connectome of Caenorhabditis elegans. "
+            "PLoS Comput Biol 12:e1005283")
+_RIPOLL = ("Ripoll-Sanchez L et al. (2023) The neuropeptidergic connectome of C. elegans. Neuron 111:3570-3589")
 _VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
 
 CONNECTOMES: dict[str, ConnectomeSource] = {
@@ -122,7 +138,8 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
                          age_hours=50.0, series="witvliet_2021"),
         ConnectomeSource("white_1986_whole", "aconnectome_white_1986_whole.csv", "read_edge_table", "synapse count", _WHITE),
         ConnectomeSource("white_1986_n2u", "white_1986_n2u.csv", "read_edge_table", "synapse count", _WHITE),
-        ConnectomeSource("white_1986_jsh", "white_1986_jsh.csv", "read_edge_table", "synapse count", _WHITE),
+        ConnectomeSource("white_1986_jsh", "white_1986_jsh.csv", "read_edge_table", "synapse count", _WHITE,
+                         stage="L4"),
         ConnectomeSource("white_1986_jse", "white_1986_jse.csv", "read_edge_table", "synapse count", _WHITE),
         ConnectomeSource("cook_2019", "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx", "read_cook",
                          "EM section count",
@@ -139,6 +156,13 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
                            "plasticity. Nat Commun 15:1546", stage="dauer", in_consensus=False)
           for suffix, weight in (("", "active-zone volume (summed per pair)"),
                                  ("_normalized", "active-zone volume / SD of the weights without the top 5%"))),
+        ConnectomeSource("bentley_2016_monoamine", "edgelist_MA.csv", "read_bentley_monoamine",
+                         "ligand-receptor pairs (1 per row of the edge list)", _BENTLEY, in_consensus=False),
+        ConnectomeSource("bentley_2016_neuropeptide", "edgelist_NP.csv", "read_bentley_neuropeptide",
+                         "ligand-receptor pairs (1 per row of the edge list)", _BENTLEY, in_consensus=False),
+        *(ConnectomeSource(f"ripoll_sanchez_2023_{reach}", f"01022024_neuropeptide_connectome_{reach}_range_model.csv",
+                           "read_ripoll_sanchez", "neuropeptide-GPCR pairs", _RIPOLL, in_consensus=False)
+          for reach in ("short", "mid", "long")),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -167,7 +191,8 @@ def catalogue() -> dict[str, dict[str, object]]:
         for c, s in CONNECTOMES.items()
     }
 
-EDGE_TYPES = ("chemical", "electrical", "functional")
+#: extrasynaptic types last, so the codes of the first three never change
+EDGE_TYPES = ("chemical", "electrical", "functional", "monoamine", "neuropeptide")
 NEURON_TYPES = ("sensory", "inter", "motor", "pharyngeal")
 
 SCHEMA = {
@@ -185,8 +210,8 @@ SCHEMA = {
         "connectome": "string: connectome id",
         "pre_index": "int32", "post_index": "int32",
         "pre": "string: canonical label", "post": "string: canonical label",
-        "type": "string: chemical | electrical | functional",
-        "weight": "float64: synapse count; EM section count for cook_2019; dF/F for randi_2023",
+        "type": "string: chemical | electrical | functional | monoamine | neuropeptide",
+        "weight": "float64: synapse count; EM section count for cook_2019; dF/F for randi_2023; see each source's weight",
         "pre_raw": "string: label as the source spells it", "post_raw": "string",
         "q": "float64: randi_2023 q-value (null elsewhere)",
         "polyadic_synapses": "float64: chklovskii synapses from Sp rows (null elsewhere)",
@@ -208,6 +233,12 @@ SCHEMA = {
         "pre": "string", "post": "string", "type": "string: chemical | electrical",
         "weight": "float64: as in edges.parquet; every edge with an end off the 300-neuron axis",
     },
+    "extrasynaptic.parquet": {
+        "connectome": "string: bentley_2016_monoamine | bentley_2016_neuropeptide",
+        "pre_index": "int32", "post_index": "int32", "pre": "string: releasing neuron", "post": "string: receiving",
+        "type": "string: monoamine | neuropeptide", "ligand": "string: e.g. dopamine, flp-1",
+        "receptor": "string: e.g. dop-1, npr-11 (one row per ligand-receptor pair)",
+    },
     "consensus.parquet": {
         "pre_index": "int32", "post_index": "int32", "pre": "string", "post": "string", "type": "string",
         "n_reporting": "int32: connectome annotations with this edge (several re-read the same micrographs)",
@@ -225,10 +256,11 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (19 annotations: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer; consensus)",
+    title="C. elegans connectomes (24: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, extrasynaptic layers)",
     description=(
-        "Nineteen published C. elegans connectome annotations (chemical, electrical and one functional "
-        "atlas; the Witvliet 2021 developmental series L1 to adult; the Cook 2019 male; the Yim 2024 dauer) on one canonical "
+        "Twenty-four published C. elegans connectome annotations and layers (chemical, electrical, one functional "
+        "atlas, monoamine and neuropeptide signalling; the Witvliet 2021 developmental series L1 to adult; the Cook "
+        "2019 male; the Yim 2024 dauer) on one canonical "
         "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",

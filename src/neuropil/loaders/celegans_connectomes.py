@@ -37,7 +37,7 @@ from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES, SPE
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
-TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped", "cells", "cell_edges")
+TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped", "cells", "cell_edges", "extrasynaptic")
 #: PyG edge_attr column order: electrical first, as the issue and the published baselines have it
 EDGE_ATTR_ORDER = ("electrical", "chemical", "functional")
 
@@ -95,7 +95,7 @@ def to_pandas(*, connectome: str = DEFAULT_CONNECTOME, table: str = "edges", hom
     if table == "edges":
         return edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
     path = _store_path(home)
-    if table in ("partner_edges", "cell_edges"):
+    if table in ("partner_edges", "cell_edges", "extrasynaptic"):
         return _read(path, table, connectome=_check_connectome(connectome))
     return _read(path, table)
 
@@ -170,7 +170,9 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
     n = len(neurons)
     if axis == "all":
         edges, nodes, n = extend_to_all_cells(_store_path(home), connectome, edges, nodes)
-    types = _edge_types(connectome, functional)
+    from neuropil.loaders.celegans_extrasynaptic import attach_ligands, present_types
+
+    types = _edge_types(connectome, functional) + present_types(edges)
     index, kind, weight = _directed(edges, types)
     if hetero:
         data = HeteroData()
@@ -182,7 +184,7 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
             data["neuron", name, "neuron"].edge_index = torch.from_numpy(np.ascontiguousarray(index[:, chosen]))
             data["neuron", name, "neuron"].edge_weight = torch.from_numpy(weight[chosen])
         data.connectome = connectome
-        return data
+        return attach_ligands(data, _store_path(home), connectome)
     # one edge per ordered pair; a pair with several synapse types gets several non-zero columns
     key = index[0] * n + index[1]
     unique_keys, slot = np.unique(key, return_inverse=True)

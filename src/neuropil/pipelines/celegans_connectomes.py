@@ -23,7 +23,9 @@ import pandas as pd
 from neuropil.errors import RawFormatError, UnmappedLabelError
 from neuropil.pipelines.celegans_consensus import CONSENSUS_UNITS, build_consensus, section_ratios
 from neuropil.pipelines.celegans_spreadsheets import cook_sheets, numeric, read_excel, require_columns, sheet_rows
-from neuropil.pipelines.celegans_sources import read_cook_male, read_yim_dauer, read_yim_dauer_normalized
+from neuropil.pipelines.celegans_sources import (extrasynaptic_table, read_bentley_monoamine, read_bentley_neuropeptide,
+                                                 read_cook_male, read_ripoll_sanchez, read_yim_dauer,
+                                                 read_yim_dauer_normalized)
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,8 @@ logger = logging.getLogger(__name__)
 # 1.2.0: consensus weights in one unit (synapses; dF/F), n_series by EM series (celegans_consensus)
 # 1.3.0: Cook 2019 male; cells.parquet / cell_edges.parquet (axis="all")
 # 1.4.0: Yim 2024 dauer (raw and normalised)
-PIPELINE_VERSION = "1.4.0"
+# 1.5.0: extrasynaptic layers (Bentley 2016 monoamine / neuropeptide, Ripoll-Sanchez 2023); extrasynaptic.parquet
+PIPELINE_VERSION = "1.5.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -173,6 +176,9 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_cook_male": read_cook_male,
     "read_yim_dauer": read_yim_dauer,
     "read_yim_dauer_normalized": read_yim_dauer_normalized,
+    "read_bentley_monoamine": read_bentley_monoamine,
+    "read_bentley_neuropeptide": read_bentley_neuropeptide,
+    "read_ripoll_sanchez": read_ripoll_sanchez,
 }
 
 
@@ -193,7 +199,7 @@ def _map_labels(table: pd.DataFrame) -> pd.DataFrame:
                         pre=pre, post=post, pre_kind=pre_kind, post_kind=post_kind)
 
 
-TYPE_CODES = {"chemical": 0, "electrical": 1, "functional": 2}
+TYPE_CODES = {"chemical": 0, "electrical": 1, "functional": 2, "monoamine": 3, "neuropeptide": 4}
 _TYPE_NAMES = np.array(list(TYPE_CODES), dtype=object)
 _LABELS = np.array(CANONICAL_LABELS, dtype=object)
 
@@ -365,8 +371,14 @@ def build(
     cells, cell_edges, cell_stats = build_cells(tables["partner_edges"])
     for connectome, values in cell_stats.items():
         stats[connectome].update(values)
+    for connectome, group in tables["edges"].groupby("connectome"):
+        for kind in ("monoamine", "neuropeptide"):
+            chosen = group[group["type"] == kind]
+            if len(chosen):
+                stats[connectome].update({f"{kind}_pairs": int(len(chosen)), f"{kind}_weight": float(chosen["weight"].sum())})
     outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()},
-               "cells.parquet": cells, "cell_edges.parquet": cell_edges}
+               "cells.parquet": cells, "cell_edges.parquet": cell_edges,
+               "extrasynaptic.parquet": extrasynaptic_table(sources)}
     unmapped = {
         connectome: dict(zip(group["raw_label"], group["rows"].astype(int)))
         for connectome, group in tables["unmapped"].groupby("connectome")

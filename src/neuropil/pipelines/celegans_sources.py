@@ -57,3 +57,72 @@ def read_yim_dauer_normalized(path: Path) -> pd.DataFrame:
     """Sheet ``Dauer_normalized``: the same weights divided by the standard deviation of the weights
     without the top 5 % (the authors' normalisation, for comparison across datasets)."""
     return _labelled_matrix(path, "Dauer_normalized", "chemical")
+
+
+EXTRASYNAPTIC_TYPES = ("monoamine", "neuropeptide")
+
+
+def _bentley_edge_list(path: Path, kind: str) -> pd.DataFrame:
+    """Bentley et al. 2016 edge lists (no header): releasing neuron, receiving neuron, ligand, receptor;
+    one row per ligand-receptor pair expressed across the two neurons (weight 1 each)."""
+    try:
+        table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise RawFormatError(f"{path.name} is not a CSV edge list: {error}") from error
+    if table.shape[1] != 4:
+        raise RawFormatError(f"{path.name} has {table.shape[1]} columns; expected 4 (pre, post, ligand, receptor).")
+    table = table.apply(lambda column: column.str.strip())
+    return pd.DataFrame({"pre_raw": table[0], "post_raw": table[1], "type": kind, "weight": 1.0,
+                         "ligand": table[2], "receptor": table[3]})
+
+
+def read_bentley_monoamine(path: Path) -> pd.DataFrame:
+    """``edgelist_MA.csv``: dopamine, serotonin, tyramine, octopamine -> a cognate receptor."""
+    return _bentley_edge_list(path, "monoamine")
+
+
+def read_bentley_neuropeptide(path: Path) -> pd.DataFrame:
+    """``edgelist_NP.csv``: a neuropeptide gene -> a receptor with a plausible EC50."""
+    return _bentley_edge_list(path, "neuropeptide")
+
+
+def read_ripoll_sanchez(path: Path) -> pd.DataFrame:
+    """Ripoll-Sanchez et al. 2023 neuropeptide models (302 x 302 CSV, header ``Row``, releasing
+    neuron per row): weight = number of neuropeptide-GPCR pairs connecting the two neurons."""
+    try:
+        matrix = pd.read_csv(path, index_col=0)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise RawFormatError(f"{path.name} is not a CSV matrix: {error}") from error
+    values = matrix.apply(pd.to_numeric, errors="coerce")
+    if values.isna().to_numpy().any():
+        raise RawFormatError(f"{path.name} has a non-numeric cell; expected counts of neuropeptide-receptor pairs.")
+    pre, post = (values.to_numpy() > 0).nonzero()
+    table = pd.DataFrame({"pre_raw": matrix.index.to_numpy()[pre].astype(str),
+                          "post_raw": matrix.columns.to_numpy()[post].astype(str), "type": "neuropeptide",
+                          "weight": values.to_numpy(dtype="float64")[pre, post]})
+    table.attrs["covered_raw"] = sorted(set(map(str, matrix.index)) | set(map(str, matrix.columns)))
+    return table
+
+
+def extrasynaptic_table(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per ligand-receptor record between two neurons of the 300 axis (sources that name
+    them): ``connectome, pre_index, post_index, pre, post, type, ligand, receptor``."""
+    from neuropil.pipelines.celegans_names import LABEL_INDEX, map_label
+
+    parts = []
+    for connectome, table in sources.items():
+        if "ligand" not in table.columns:
+            continue
+        names = {raw: map_label(raw) for raw in pd.unique(pd.concat([table["pre_raw"], table["post_raw"]]))}
+        pre = table["pre_raw"].map(lambda raw: names[raw].label)
+        post = table["post_raw"].map(lambda raw: names[raw].label)
+        keep = pre.isin(LABEL_INDEX.keys()) & post.isin(LABEL_INDEX.keys())
+        parts.append(pd.DataFrame({
+            "connectome": connectome, "pre_index": pre[keep].map(LABEL_INDEX).astype("int32"),
+            "post_index": post[keep].map(LABEL_INDEX).astype("int32"), "pre": pre[keep], "post": post[keep],
+            "type": table.loc[keep, "type"], "ligand": table.loc[keep, "ligand"], "receptor": table.loc[keep, "receptor"]}))
+    columns = ["connectome", "pre_index", "post_index", "pre", "post", "type", "ligand", "receptor"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns].sort_values(
+        ["connectome", "type", "pre_index", "post_index", "ligand", "receptor"], kind="stable").reset_index(drop=True)
