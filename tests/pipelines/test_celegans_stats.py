@@ -58,7 +58,7 @@ WITVLIET_FILES = {1: "witvliet_2020_1 L1.xlsx", 2: "witvliet_2020_2 L1.xlsx", 3:
 CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
 #: every connectome; the male's counts: test_male_counts_match_an_independent_read; Yim 2024's:
 #: against cect's readers in test_celegans_peer_cect.py
-ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized",
+ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized", "cook_2020_pharynx",
            "bentley_2016_monoamine", "bentley_2016_neuropeptide",
            *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")))
 STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",

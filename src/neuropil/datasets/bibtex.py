@@ -97,6 +97,11 @@ REFERENCES: dict[str, tuple[str, dict[str, str]]] = {
         "author": "Ripoll-S{\\'a}nchez, Lidia and others", "year": "2023", "journal": "Neuron", "volume": "111",
         "pages": "3570--3589", "title": "The neuropeptidergic connectome of {C. elegans}",
         "doi": "10.1016/j.neuron.2023.09.043"}),
+    "Cook2020": ("article", {
+        "author": "Cook, Steven J. and Crouse, Charles M. and Yemini, Eviatar and Hall, David H. and Emmons, Scott W. "
+                  "and Hobert, Oliver", "year": "2020", "journal": "Journal of Comparative Neurology", "volume": "528",
+        "pages": "2767--2784", "title": "The connectome of the {Caenorhabditis elegans} pharynx",
+        "doi": "10.1002/cne.24932"}),
     "Mais2024": ("inproceedings", {
         "author": "Mais, Lisa and Hirsch, Peter and Managan, Claire and Kandarpa, Ramya and Rumberger, Josef Lorenz "
                   "and Reinke, Annika and Maier-Hein, Lena and Ihrke, Gudrun and Kainmueller, Dagmar",

@@ -1,4 +1,4 @@
-"""C. elegans connectomes: 24 published annotations and layers (both sexes, dauer, extrasynaptic) on one axis.
+"""C. elegans connectomes: 25 published annotations and layers (both sexes, dauer, extrasynaptic) on one axis.
 
 Sources: fourteen ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
@@ -80,6 +80,8 @@ RAW_FILES: tuple[RawFile, ...] = (
     _cect_file("01022024_neuropeptide_connectome_long_range_model.csv",
                "57ebc0919860bafcb866e63f5ae06b8b5d59427897d8bd230b4461bfa833f6fe",
                "MIT (cect); data Ripoll-Sanchez et al. 2023, Neuron (CC BY 4.0)"),
+    _cect_file("cne24932-sup-0004-supinfo4.csv", "0ca589bd56be6010eef4dc5ea82424949e775037c51380c4a1f539bec9805d25",
+               "MIT (cect); data Cook et al. 2020, J Comp Neurol"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -163,6 +165,9 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         *(ConnectomeSource(f"ripoll_sanchez_2023_{reach}", f"01022024_neuropeptide_connectome_{reach}_range_model.csv",
                            "read_ripoll_sanchez", "neuropeptide-GPCR pairs", _RIPOLL, in_consensus=False)
           for reach in ("short", "mid", "long")),
+        ConnectomeSource("cook_2020_pharynx", "cne24932-sup-0004-supinfo4.csv", "read_cook_2020", "synapse count",
+                         "Cook SJ, Crouse CM, Yemini E, Hall DH, Emmons SW, Hobert O (2020) The connectome of the "
+                         "Caenorhabditis elegans pharynx. J Comp Neurol 528:2767-2784", in_consensus=False),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -256,11 +261,11 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (24: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, extrasynaptic layers)",
+    title="C. elegans connectomes (25: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic)",
     description=(
-        "Twenty-four published C. elegans connectome annotations and layers (chemical, electrical, one functional "
+        "Twenty-five published C. elegans connectome annotations and layers (chemical, electrical, one functional "
         "atlas, monoamine and neuropeptide signalling; the Witvliet 2021 developmental series L1 to adult; the Cook "
-        "2019 male; the Yim 2024 dauer) on one canonical "
+        "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx) on one canonical "
         "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",

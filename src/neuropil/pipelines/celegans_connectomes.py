@@ -24,7 +24,7 @@ from neuropil.errors import RawFormatError, UnmappedLabelError
 from neuropil.pipelines.celegans_consensus import CONSENSUS_UNITS, build_consensus, section_ratios
 from neuropil.pipelines.celegans_spreadsheets import cook_sheets, numeric, read_excel, require_columns, sheet_rows
 from neuropil.pipelines.celegans_sources import (extrasynaptic_table, read_bentley_monoamine, read_bentley_neuropeptide,
-                                                 read_cook_male, read_ripoll_sanchez, read_yim_dauer,
+                                                 read_cook_2020, read_cook_male, read_ripoll_sanchez, read_yim_dauer,
                                                  read_yim_dauer_normalized)
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
 
@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 # 1.3.0: Cook 2019 male; cells.parquet / cell_edges.parquet (axis="all")
 # 1.4.0: Yim 2024 dauer (raw and normalised)
 # 1.5.0: extrasynaptic layers (Bentley 2016 monoamine / neuropeptide, Ripoll-Sanchez 2023); extrasynaptic.parquet
-PIPELINE_VERSION = "1.5.0"
+# 1.6.0: Cook 2020 pharynx
+PIPELINE_VERSION = "1.6.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -179,6 +180,7 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_bentley_monoamine": read_bentley_monoamine,
     "read_bentley_neuropeptide": read_bentley_neuropeptide,
     "read_ripoll_sanchez": read_ripoll_sanchez,
+    "read_cook_2020": read_cook_2020,
 }
 
 

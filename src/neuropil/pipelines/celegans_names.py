@@ -49,13 +49,14 @@ FUNCTIONAL_ALIASES = {"AWCOFF": "AWCL", "AWCOF": "AWCL", "AWCON": "AWCR"}
 _ZERO_PADDED = re.compile(r"^(AS|DA|DB|DD|VA|VB|VC|VD|CA|CP)0+(\d+)$")
 _MALE_NEURONS = frozenset(MALE_SPECIFIC_NEURONS)
 _MUSCLE = re.compile(
-    r"^(?:[dv]BWM[LR]\d+|BWM.*|LegacyBodyWallMuscles|M[DV][LR]\d+|MVULVA|MANAL|NMJ|pm\d+[A-Z]*|mu_\w+|vm\d\w*|um\d\w*"
+    r"^(?:[dv]BWM[LR]\d+|BWM.*|LegacyBodyWallMuscles|M[DV][LR]\d+|MVULVA|MANAL|NMJ|pm\d+[A-Za-z]*|mu_\w+|vm\d\w*|um\d\w*"
     r"|dgl[LR]\d|(?:aob|pob|gec|grt|cdl|ail|pil|pol|dsp|vsp|dsr|vsr)[LR])$"
 )
 _OTHER_CELL = re.compile(
     r"^(?:CEPsh[DV][LR]|GLR\w*|bm|hyp|int|exc_cell|exc_?gl|hmc|mc\d\w*|e\d\w*|g\d\w*|R\d(?:st|sh)[LR]|gonad|proctodeum)$"
 )
 #: body-wall muscle spellings -> the one cell label of the ``axis="all"`` table (Cook 2019's)
+_PHARYNGEAL_LOWER = re.compile(r"^pm\d[a-z]+$")
 _RAY_SHEATH = re.compile(r"^R(\d)sh([LR])$")
 _BODY_WALL = re.compile(r"^(?:BWM-([DV])([LR])|M([DV])([LR]))0*(\d+)$")
 
@@ -97,6 +98,8 @@ def cell_label(label: str, kind: str) -> str:
         return f"R{ray.group(1)}st{ray.group(2)}" if ray else ("g1P" if label == "g1p" else label)
     if kind != "muscle":
         return label
+    if _PHARYNGEAL_LOWER.match(label):  # Cook 2020 writes pm3vl once beside pm3VL
+        return label[:3] + label[3:].upper()
     match = _BODY_WALL.match(label)
     if match is None:
         return label

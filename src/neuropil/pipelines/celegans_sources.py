@@ -126,3 +126,24 @@ def extrasynaptic_table(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns].sort_values(
         ["connectome", "type", "pre_index", "post_index", "ligand", "receptor"], kind="stable").reset_index(drop=True)
+
+
+def read_cook_2020(path: Path) -> pd.DataFrame:
+    """Cook et al. 2020 pharynx (``cne24932-sup-0004-supinfo4.csv``: ``Source, Target, Weight, Type``
+    with Type ``Chemical`` or ``Electrical``); repeated rows of one pair add up."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise RawFormatError(f"{path.name} is not a CSV table: {error}") from error
+    missing = [c for c in ("Source", "Target", "Weight", "Type") if c not in table.columns]
+    if missing:
+        raise RawFormatError(f"{path.name} lacks column(s) {missing}; expected Source, Target, Weight, Type.")
+    kind = table["Type"].str.strip().str.lower()
+    bad = sorted(set(kind) - {"chemical", "electrical"})
+    if bad:
+        raise RawFormatError(f"{path.name}: unknown Type(s) {bad}; expected 'Chemical' or 'Electrical'.")
+    weight = pd.to_numeric(table["Weight"], errors="coerce")
+    if weight.isna().any():
+        raise RawFormatError(f"{path.name}: Weight {table.loc[weight.isna(), 'Weight'].iloc[0]!r} is not a number.")
+    return pd.DataFrame({"pre_raw": table["Source"].str.strip(), "post_raw": table["Target"].str.strip(),
+                         "type": kind, "weight": weight.astype("float64")})
