@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> None:
     from neuropil.benchmarks import get_task, runner
 
     task = get_task(args.task)
+    if args.protocol == "ogb" and task.id != "vessel-link":
+        raise SystemExit("--protocol ogb applies to vessel-link only")
     models = args.models.split(",") if args.models else list(task.baselines)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for model in models:

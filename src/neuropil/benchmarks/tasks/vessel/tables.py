@@ -30,7 +30,9 @@ def _mean(result: dict[str, Any], metric: str) -> float | None:
 
 def _cell(result: dict[str, Any], metric: str, digits: int = 4) -> str:
     values = result["summary"]["test"].get(metric, {})
-    return format_mean_std(values.get("mean"), values.get("std"), digits)
+    std = values.get("std")
+    # a deterministic baseline: the same number for every seed (up to the rounding of the mean)
+    return format_mean_std(values.get("mean"), std if std is not None and std > 1e-12 else None, digits)
 
 
 def _info_mean(result: dict[str, Any], key: str) -> float | None:
@@ -45,6 +47,12 @@ def _protocol(result: dict[str, Any]) -> str:
 def geometry_share(model_auc: float, distance_auc: float) -> float | None:
     """The fraction of a model's margin over chance that the distance alone reaches."""
     return (distance_auc - 0.5) / (model_auc - 0.5) if model_auc > 0.5 else None
+
+
+def _share(share: float | None) -> str:
+    if share is None or share > 1.0:
+        return "distance scores higher"
+    return f"{share:.0%}"
 
 
 def link_table(results: list[dict[str, Any]]) -> str:
@@ -65,9 +73,15 @@ def link_table(results: list[dict[str, Any]]) -> str:
             f"[{low:.3f}, {high:.3f}]" if low is not None else "n/a",
             *(_cell(result, m, 3).split(" ±")[0] for m in ("hits@20", "hits@50", "hits@100", "mrr")),
             format_mean_std(_info_mean(result, f"test_rocauc_{other}_negatives"), None),
-            f"{share:.0%}" if trained and share is not None else ("—" if trained else ""),
-            f"{result['parameter_count']:,}", str(len(result["seeds"]))]) + " |")
+            _share(share) if trained else "",
+            f"{result['parameter_count']:,}", _seeds(result)]) + " |")
     return "\n".join(lines)
+
+
+def _seeds(result: dict[str, Any]) -> str:
+    values = result["summary"]["test"].get(result["primary_metric"], {})
+    std = values.get("std")
+    return "deterministic" if std is not None and std <= 1e-12 else str(len(result["seeds"]))
 
 
 def node_status(result: dict[str, Any], *, generated: bool) -> str:
