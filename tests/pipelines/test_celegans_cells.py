@@ -70,3 +70,23 @@ def test_monoamine_layer_is_its_own_hetero_edge_type_with_ligand_and_receptor(in
     assert decoded == sorted(zip(records["pre_index"], records["post_index"], records["ligand"], records["receptor"]))
     flat = neuropil.load(DATASET, connectome="ripoll_sanchez_2023_long", format="pyg", home=ingested_home)
     assert flat.edge_attr_names == ["electrical", "chemical", "neuropeptide"] and flat.edge_attr[:, 2].min() > 0
+
+
+def test_multilayer_connectome_adds_extrasynaptic_edge_types(ingested_home: Path) -> None:
+    layers = ("bentley_2016_monoamine", "bentley_2016_neuropeptide")
+    data = neuropil.load(DATASET, connectome="cook_2019", format="pyg", hetero=True, layers=layers, home=ingested_home)
+    alone = neuropil.load(DATASET, connectome="cook_2019", format="pyg", hetero=True, home=ingested_home)
+    assert set(data.edge_types) == set(alone.edge_types) | {("neuron", "monoamine", "neuron"),
+                                                            ("neuron", "neuropeptide", "neuron")}
+    assert torch.equal(data["neuron", "chemical", "neuron"].edge_index, alone["neuron", "chemical", "neuron"].edge_index)
+    for layer, kind in zip(layers, ("monoamine", "neuropeptide")):
+        records = neuropil.load(DATASET, connectome=layer, table="extrasynaptic", format="pandas", home=ingested_home)
+        assert data["neuron", kind, "neuron"].edge_index.shape[1] == len(records) > 2000
+    with pytest.raises(neuropil.errors.InvalidArgumentError, match="already has"):
+        neuropil.load(DATASET, connectome="cook_2019", format="pyg", hetero=True, home=ingested_home,
+                      layers=("bentley_2016_neuropeptide", "ripoll_sanchez_2023_short"))
+    with pytest.raises(neuropil.errors.InvalidArgumentError, match="hetero=True"):
+        neuropil.load(DATASET, connectome="cook_2019", format="pyg", layers=layers, home=ingested_home)
+    with pytest.raises(neuropil.errors.InvalidArgumentError, match="no extrasynaptic edges"):
+        neuropil.load(DATASET, connectome="cook_2019", format="pyg", hetero=True, layers=("witvliet_8",),
+                      home=ingested_home)

@@ -145,22 +145,27 @@ def _node_tensors(neurons: pd.DataFrame) -> dict[str, Any]:
 
 
 def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functional: bool = False,
-           min_reporting: int = 1, series: bool = False, axis: str = "neurons",
+           min_reporting: int = 1, series: bool = False, axis: str = "neurons", layers: tuple[str, ...] = (),
            home: str | os.PathLike[str] | None = None) -> Any:
     """One connectome as a PyG ``Data`` (``hetero=True``: ``HeteroData`` with one edge type per
     synapse type). ``edge_attr`` columns: electrical, chemical (and functional when asked for or
     for ``randi_2023``); ``edge_attr_names`` lists them. ``series=True`` with a series id (e.g.
     ``witvliet_2021``): a list of graphs ordered by age, each with ``age_hours`` (see
     :mod:`neuropil.loaders.celegans_series`). ``axis="all"``: one node per cell, male-specific
-    neurons, muscles and other cells after the 300 neurons (see :mod:`neuropil.loaders.celegans_cells`)."""
+    neurons, muscles and other cells after the 300 neurons (see :mod:`neuropil.loaders.celegans_cells`).
+    ``layers=("bentley_2016_monoamine", ...)`` with ``hetero=True``: extrasynaptic layers added as edge
+    types of their own (see :mod:`neuropil.loaders.celegans_extrasynaptic`)."""
     from neuropil.loaders.celegans_cells import check_axis, extend_to_all_cells
 
     check_axis(axis)
     if series:
         from neuropil.loaders.celegans_series import series_members, stamp
 
-        return [stamp(to_pyg(connectome=member, hetero=hetero, functional=functional, axis=axis, home=home), member)
+        return [stamp(to_pyg(connectome=member, hetero=hetero, functional=functional, axis=axis, layers=layers,
+                             home=home), member)
                 for member in series_members(connectome)]
+    if layers and not hetero:
+        raise InvalidArgumentError("layers= adds edge types: pass hetero=True (a Data graph has one edge set).")
     import torch
     from torch_geometric.data import Data, HeteroData
 
@@ -170,7 +175,7 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
     n = len(neurons)
     if axis == "all":
         edges, nodes, n = extend_to_all_cells(_store_path(home), connectome, edges, nodes)
-    from neuropil.loaders.celegans_extrasynaptic import attach_ligands, present_types
+    from neuropil.loaders.celegans_extrasynaptic import add_layer, attach_ligands, present_types
 
     types = _edge_types(connectome, functional) + present_types(edges)
     index, kind, weight = _directed(edges, types)
@@ -184,7 +189,10 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
             data["neuron", name, "neuron"].edge_index = torch.from_numpy(np.ascontiguousarray(index[:, chosen]))
             data["neuron", name, "neuron"].edge_weight = torch.from_numpy(weight[chosen])
         data.connectome = connectome
-        return attach_ligands(data, _store_path(home), connectome)
+        data = attach_ligands(data, _store_path(home), connectome)
+        for layer in ([layers] if isinstance(layers, str) else layers):
+            data = add_layer(data, layer, edge_table(connectome=layer, home=home), _store_path(home))
+        return data
     # one edge per ordered pair; a pair with several synapse types gets several non-zero columns
     key = index[0] * n + index[1]
     unique_keys, slot = np.unique(key, return_inverse=True)

@@ -48,3 +48,27 @@ def attach_ligands(data: Any, path: Path, connectome: str) -> Any:
         store.ligand_names = ligands
         store.receptor_names = receptors
     return data
+
+
+def add_layer(data: Any, layer: str, edges: pd.DataFrame, path: Path) -> Any:
+    """Add the extrasynaptic layer ``layer`` (its ``edges``) to ``data`` (``HeteroData``) as edge types
+    of their own: a multilayer connectome (e.g. Cook 2019 synapses + Bentley 2016 monoamines)."""
+    import torch
+
+    from neuropil.errors import InvalidArgumentError
+
+    kinds = present_types(edges)
+    if not kinds:
+        raise InvalidArgumentError(f"layers: {layer!r} has no extrasynaptic edges; a layer is one of the "
+                                   "bentley_2016_* or ripoll_sanchez_2023_* connectomes.")
+    for kind in kinds:
+        key = ("neuron", kind, "neuron")
+        if key in data.edge_types and data[key].edge_index.shape[1]:
+            raise InvalidArgumentError(f"layers: {layer!r} gives edge type {kind!r}, which the graph already has; "
+                                       "take one layer per edge type.")
+        chosen = edges[edges["type"] == kind]
+        data[key].edge_index = torch.from_numpy(np.stack([chosen["pre_index"].to_numpy(dtype=np.int64),
+                                                          chosen["post_index"].to_numpy(dtype=np.int64)]))
+        data[key].edge_weight = torch.from_numpy(chosen["weight"].to_numpy(dtype=np.float32))
+        data[key].layer = layer
+    return attach_ligands(data, path, layer)
