@@ -14,7 +14,7 @@ from neuropil.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
-TOUR_DATASETS = ("celegans-connectomes", "celegans-activity", "microns-fields")
+TOUR_DATASETS = ("celegans-connectomes", "celegans-activity", "microns-fields", "vesselgraph")
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
@@ -84,6 +84,9 @@ def test_the_loading_examples_run(tour_home: Path) -> None:
         exec(compile(body, "README.md (loading)", "exec"), namespace)  # noqa: S102
     assert namespace["arrays"].synapse_counts.shape == (312, 312)
     assert namespace["multigraph"].number_of_nodes() == 300
+    ages = [float(graph.age_hours) for graph in namespace["series"]]
+    assert len(ages) == 8 and ages == sorted(ages)  # Witvliet 2021: L1 ... adult, ordered by age
+    assert set(namespace["split"]) == {"train", "valid", "test"} and len(namespace["dataset"]) >= 10
 
 
 def test_every_command_in_the_table_exists(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,8 +11,10 @@ Per field ``<session>_<scan>_<field>`` (all files verified by the driver, pickle
 * function, optional per field: ``corr_matrix.npy``, ``sttc_matrix.npy``, ``precision_matrix.npy``
   and ``spikes_<f>.npy`` (a pickled object array of N spike-time arrays, seconds). Upstream has all
   four for all 56 fields. Every functional file found without a download (mirror folder, cache,
-  mirror URL) is used; those of the fields named by ``functional`` (or ``all``) are also downloaded,
-  and their absence is a skipped part; the rest are recorded as not downloaded (:func:`local_only`).
+  mirror URL) is used; those of the fields named by ``functional`` (or ``all``) are also downloaded:
+  a named field without its Pearson and STTC matrices (what ``load(..., functional=True)`` returns)
+  is a skipped part, its precision matrix and spikes are extras recorded as not downloaded when
+  they cannot be fetched, like every file of the fields not named (:func:`local_only`).
 """
 
 from __future__ import annotations
@@ -73,10 +75,10 @@ def local_only(params: Mapping[str, Any]) -> frozenset[str]:
 
 
 def skipped_parts(missing: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, str]:
-    """The function of a field asked for whose files could not be fetched."""
+    """The function of a field asked for whose Pearson or STTC matrix could not be fetched."""
     skipped = {}
     for field in params["functional"]:
-        absent = [name for name in functional_files(field) if name in missing]
+        absent = [name for kind in ("corr", "sttc") if (name := field_file(field, kind)) in missing]
         if absent:
             skipped[f"{field} function"] = missing[absent[0]]
     return skipped
