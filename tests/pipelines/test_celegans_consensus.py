@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from neuropil.datasets.celegans_connectomes import CONNECTOMES
+from neuropil.datasets.celegans_connectomes import CONNECTOMES, CONSENSUS_CONNECTOMES
 from neuropil.errors import InvalidArgumentError
 from neuropil.pipelines.celegans_consensus import (EM_SERIES, build_consensus, common_unit, independent_series,
                                                    section_ratios)
@@ -82,10 +82,10 @@ def test_independent_series_hand_computed() -> None:
         independent_series(["kato_2099"])
 
 
-def test_every_catalogued_connectome_declares_its_series_and_unit() -> None:
-    assert set(CONNECTOMES) <= set(EM_SERIES)
-    assert {s.weight for s in CONNECTOMES.values()} <= {"synapse count", "EM section count",
-                                                        "mean dF/F of the responder (wt)"}
+def test_every_consensus_member_declares_its_series_and_unit() -> None:
+    assert set(CONSENSUS_CONNECTOMES) <= set(EM_SERIES)
+    assert {CONNECTOMES[c].weight for c in CONSENSUS_CONNECTOMES} <= {"synapse count", "EM section count",
+                                                                      "mean dF/F of the responder (wt)"}
 
 
 def test_unknown_anatomical_unit_is_refused() -> None:

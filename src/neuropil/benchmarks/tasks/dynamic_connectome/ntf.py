@@ -1,5 +1,5 @@
-"""Stages 2-3: masked non-negative CP decomposition (our HALS in NumPy float64; Cichocki & Phan 2009)
-and the choice of its rank by stability across seeds.
+"""Stage 2: masked non-negative CP decomposition (our HALS in NumPy float64; Cichocki & Phan 2009)
+and the stability of a rank across random initializations.
 
 * Masked objective ``||M * (X - [[A, B, C]])||^2``, solved exactly: every row of a factor gets its
   own Gram matrix, the mask reduced to the modes along which it varies (:class:`_Grams`).
@@ -16,12 +16,10 @@ and the choice of its rank by stability across seeds.
   ``||M*(X - X_hat)|| / ||M*X||`` moves by < ``tol`` (tensorly's criterion) or at ``max_iter``.
   BLAS runs on one thread (``threadpoolctl``): the same inputs and seed give the same bits on any
   machine, and the memory-bound products gain nothing from threads on shared cores.
-* Rank (:func:`select_rank`): ``n_seeds`` random fits per candidate rank (:data:`FULL`: 2-8 and 10,
-  10 seeds; :data:`QUICK`: 3 and 5, 3 seeds). A rank's error is its best fit's; its stability the
-  mean factor match score of the other fits against the best (Williams et al. 2018: components
-  paired by the Hungarian algorithm on the product of per-mode cosines). The chosen rank is the
-  largest whose stability is >= ``stability_threshold`` (0.8) and whose error is >= ``min_error_gain``
-  (0.005) below the previous candidate's; the smallest is the fallback.
+* Rank: chosen by masked cross-validation in :mod:`.rank`; :func:`fit_ensemble` fits one rank from
+  ``n_seeds`` random initializations and measures its stability (mean factor match score of the other
+  fits against the best; Williams et al. 2018: components paired by the Hungarian algorithm on the
+  product of per-mode cosines).
 """
 
 from __future__ import annotations
@@ -33,10 +31,6 @@ from typing import Any
 import numpy as np
 
 from neuropil.errors import InvalidArgumentError
-
-FULL = {"ranks": (2, 3, 4, 5, 6, 7, 8, 10), "n_seeds": 10}
-QUICK = {"ranks": (3, 5), "n_seeds": 3}
-
 
 def khatri_rao(matrices: list[np.ndarray]) -> np.ndarray:
     """Column-wise Kronecker product, the last matrix's row index varying fastest (C order)."""
@@ -365,7 +359,6 @@ def _non_negative_cp(tensor, rank, *, mask, seed, max_iter, tol, init, max_inner
     return (weights, factors), error
 
 
-
 def factor_match_score(cp_a, cp_b) -> tuple[float, np.ndarray]:
     """Mean congruence of two CP models' components after optimal one-to-one matching.
 
@@ -383,31 +376,17 @@ def factor_match_score(cp_a, cp_b) -> tuple[float, np.ndarray]:
     return float(congruence[rows, cols].mean()), np.stack([rows, cols], axis=1)
 
 
-def _seed(seed: int, rank: int, k: int) -> int:
+def seed_for(seed: int, rank: int, k: int) -> int:
+    """The k-th initialization seed of a rank, derived from the run seed (independent streams)."""
     return int(np.random.SeedSequence([int(seed), int(rank), int(k)]).generate_state(1)[0])
 
 
 def fit_ensemble(tensor, rank: int, *, mask=None, seed: int = 0, n_seeds: int = 10, **options) -> dict[str, Any]:
     """``n_seeds`` fits from different random initializations; the best (lowest error) and the
     stability of the others against it."""
-    fits = [non_negative_cp(tensor, rank, mask=mask, seed=_seed(seed, rank, k), **options) for k in range(n_seeds)]
+    fits = [non_negative_cp(tensor, rank, mask=mask, seed=seed_for(seed, rank, k), **options) for k in range(n_seeds)]
     errors = [e for _, e in fits]
     best = int(np.argmin(errors))
     scores = [factor_match_score(fits[best][0], cp)[0] for k, (cp, _) in enumerate(fits) if k != best]
     return {"rank": rank, "best": fits[best][0], "error": float(errors[best]), "errors": [float(e) for e in errors],
             "stability": float(np.mean(scores)) if scores else 1.0, "scores": [float(s) for s in scores]}
-
-
-def select_rank(tensor, *, mask=None, ranks=FULL["ranks"], seed: int = 0, n_seeds: int = 10,
-                stability_threshold: float = 0.8, min_error_gain: float = 0.005, **options) -> dict[str, Any]:
-    """Fit every candidate rank (:func:`fit_ensemble`) and pick one (module docstring).
-    Returns ``{"rank", "fits": {rank: ensemble}, "curve": [{rank, error, stability}, ...]}``."""
-    fits = {int(r): fit_ensemble(tensor, int(r), mask=mask, seed=seed, n_seeds=n_seeds, **options)
-            for r in sorted(ranks)}
-    order = sorted(fits)
-    chosen = order[0]
-    for previous, r in zip(order, order[1:]):
-        if fits[r]["stability"] >= stability_threshold and fits[previous]["error"] - fits[r]["error"] >= min_error_gain:
-            chosen = r
-    curve = [{"rank": r, "error": fits[r]["error"], "stability": fits[r]["stability"]} for r in order]
-    return {"rank": chosen, "fits": fits, "curve": curve}
