@@ -170,7 +170,7 @@ def test_a_fresh_site_shows_the_reproduced_baselines(tmp_path: Path) -> None:
     index = (site / "index.html").read_text()
     assert f"{len(forecast)} entries; best: {json.loads(best.read_text())['model']['name']}" in index
     # the dataset config as text, not a Python dict
-    assert "dataset celegans-activity (source=Dag2023);" in page and "{&#x27;source" not in page
+    assert "dataset celegans-activity (source=all);" in page and "{&#x27;source" not in page
     vessel = (site / "tasks" / "vessel-link.html").read_text()
     assert "dataset vesselgraph (graph=sample);" in vessel
 

@@ -14,14 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from neuropil import _store
 from neuropil._home import get_home
 from neuropil._util import canonical_json
 from neuropil.benchmarks.spec import TaskSpec
 from neuropil.datasets import get_spec
-from neuropil.errors import InvalidArgumentError, StoreCorruptedError
+from neuropil.errors import StoreCorruptedError
 
 
 def sha256_json(payload: Any) -> str:
@@ -39,16 +37,12 @@ def dataset_identity(task: TaskSpec, home: str | os.PathLike[str] | None = None,
             "fingerprint": (_store.read_manifest(spec.id, spec.version, home) or {}).get("fingerprint", "")}
 
 
-def make_worm_split(worms: list[str], *, seed: int, valid: int, test: int) -> dict[str, list[str]]:
-    """Held-out animals: a seeded permutation of the sorted worm ids."""
-    if len(worms) < valid + test + 1:
-        raise InvalidArgumentError(f"{len(worms)} worms cannot give {valid} valid + {test} test + >= 1 train worm.")
-    order = np.random.default_rng(seed).permutation(sorted(worms)).tolist()
-    return {"test": sorted(order[:test]), "valid": sorted(order[test:test + valid]), "train": sorted(order[test + valid:])}
+def load_or_make_split(task: TaskSpec, worms: list[tuple[str, str]], *,
+                       home: str | os.PathLike[str] | None = None) -> tuple[dict, str]:
+    """The stored split of ``task`` for the current dataset version (made and stored on first use).
 
-
-def load_or_make_split(task: TaskSpec, worms: list[str], *, home: str | os.PathLike[str] | None = None) -> tuple[dict, str]:
-    """The stored split of ``task`` for the current dataset version (made and stored on first use)."""
+    ``by_worm`` splits are made by :func:`neuropil.loaders.celegans_activity.worm_split` from
+    ``worms`` = (study, worm) pairs, so ``load(..., format="torch", split=...)`` gives the same worms."""
     identity = dataset_identity(task, home)
     folder = get_home(home) / "benchmarks" / task.id / task.version
     path = folder / f"split-{identity['fingerprint'][:16]}.json"
@@ -60,7 +54,9 @@ def load_or_make_split(task: TaskSpec, worms: list[str], *, home: str | os.PathL
     if task.split.get("kind") != "by_worm":
         split: dict[str, Any] = {"kind": task.split.get("kind", "none")}
     else:
-        split = make_worm_split(worms, seed=task.split["seed"], valid=task.split["valid"], test=task.split["test"])
+        from neuropil.loaders.celegans_activity import worm_split
+
+        split = worm_split(worms, seed=task.split["seed"], valid=task.split["valid"], test=task.split["test"])
     digest = sha256_json(split)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")

@@ -24,6 +24,7 @@ from neuropil.datasets.celegans_axis import CANONICAL_LABELS
 
 TABLES = ("recordings", "neurons", "skipped")
 SPLITS = ("train", "valid", "test")
+FRAMES = ("grid", "native")
 N_CANONICAL = len(CANONICAL_LABELS)
 
 
@@ -126,28 +127,85 @@ def to_hf(*, source: str | None = None, home: str | os.PathLike[str] | None = No
     return Dataset.from_pandas(long_table(source=source, home=home), features=hf_features(), preserve_index=False)
 
 
-def worm_split(study: str, worm: str, *, seed: int = 0, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)) -> str:
-    """Deterministic held-out-animal split: a worm's hash decides its split, so adding worms never
-    moves existing ones."""
-    digest = hashlib.sha256(f"{seed}:{study}:{worm}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2**64
-    return "train" if u < fractions[0] else "valid" if u < fractions[0] + fractions[1] else "test"
+#: the held-out-animal split shared by ``to_torch(split=...)`` and ``celegans-activity-forecast``
+SPLIT = {"seed": 0, "valid": 0.15, "test": 0.3}
+
+
+def worm_key(study: str, worm: str) -> str:
+    """The id of one animal across studies (worm ids are only unique within a study)."""
+    return f"{study}/{worm}"
+
+
+def worm_split(worms: Any, *, seed: int = SPLIT["seed"], valid: float = SPLIT["valid"],
+               test: float = SPLIT["test"]) -> dict[str, list[str]]:
+    """Held-out animals: ``{"train", "valid", "test"}`` -> sorted :func:`worm_key` ids.
+
+    ``worms``: (study, worm) pairs. Within each study, worms are ranked by a SHA-256 of
+    ``seed:study:worm``; the first ``max(1, round(test * n))`` are test, the next
+    ``max(1, round(valid * n))`` valid, the rest train (7 Dag2023 worms: 2 test, 1 valid, 4 train).
+    Stratified by study, so the split of one study does not depend on which other studies are
+    ingested; a study of fewer than 3 worms cannot be split and goes to train whole.
+    """
+    for value, name in ((valid, "valid"), (test, "test")):
+        if not 0 < float(value) < 1:
+            raise InvalidArgumentError(f"split fraction {name} must be in (0, 1), got {value!r}.")
+    if float(valid) + float(test) >= 1:
+        raise InvalidArgumentError(f"split fractions valid {valid} + test {test} leave no training worm.")
+    by_study: dict[str, set[str]] = {}
+    for study, worm in worms:
+        by_study.setdefault(str(study), set()).add(str(worm))
+    split: dict[str, list[str]] = {"train": [], "valid": [], "test": []}
+    for study, members in by_study.items():
+        order = sorted(members, key=lambda w: hashlib.sha256(f"{seed}:{study}:{w}".encode()).hexdigest())
+        keys = [worm_key(study, w) for w in order]
+        if len(keys) < 3:
+            split["train"].extend(keys)
+            continue
+        n_test = max(1, round(test * len(keys)))
+        n_valid = max(1, round(valid * len(keys)))
+        if n_test + n_valid >= len(keys):
+            n_test, n_valid = len(keys) - 2, 1
+        split["test"].extend(keys[:n_test])
+        split["valid"].extend(keys[n_test:n_test + n_valid])
+        split["train"].extend(keys[n_test + n_valid:])
+    return {part: sorted(keys) for part, keys in split.items()}
 
 
 def canonical_arrays(recording: int, *, home=None) -> tuple[np.ndarray, np.ndarray]:
-    """(T', 300) processed traces on the canonical axis (NaN where not recorded) and its mask."""
-    return _canonical_arrays(str(_path(home)), int(recording))
+    """(T', 300) processed traces on the canonical axis (NaN where not recorded) and its mask.
+
+    The processed grid is interpolated between neighbouring frames (or window-averaged): a grid
+    value can depend on a frame recorded after it, so forecasting inputs use :func:`canonical_frames`.
+    """
+    return _canonical_arrays(str(_path(home)), int(recording), "traces")
+
+
+def canonical_frames(recording: int, *, home=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The recording as published, on the canonical axis: frame times (T,) in s from the first frame,
+    raw traces (T, 300) (NaN where not recorded) and their mask. Nothing is resampled or scaled,
+    so the value at a frame depends on no later frame."""
+    path = str(_path(home))
+    values, observed = _canonical_arrays(path, int(recording), "raw_traces")
+    return _raw_time(path, int(recording)), values, observed
 
 
 @lru_cache(maxsize=64)
-def _canonical_arrays(path: str, recording: int) -> tuple[np.ndarray, np.ndarray]:
+def _raw_time(path: str, recording: int) -> np.ndarray:
+    import h5py
+
+    with h5py.File(Path(path) / "activity.h5", "r") as handle:
+        return handle[f"recordings/{recording}/raw_time"][()]
+
+
+@lru_cache(maxsize=128)
+def _canonical_arrays(path: str, recording: int, name: str = "traces") -> tuple[np.ndarray, np.ndarray]:
     import h5py
     import pyarrow.parquet as pq
 
     neurons = pq.read_table(Path(path) / "neurons.parquet", filters=[("recording", "==", recording)]).to_pandas()
     with h5py.File(Path(path) / "activity.h5", "r") as handle:
-        traces = handle[f"recordings/{recording}/traces"][()]
-        mask = handle[f"recordings/{recording}/mask"][()]
+        traces = handle[f"recordings/{recording}/{name}"][()]
+        mask = handle[f"recordings/{recording}/mask"][()] if name == "traces" else np.isfinite(traces)
     labelled = neurons[neurons["label_status"] == "labelled"]
     values = np.full((traces.shape[0], N_CANONICAL), np.nan, dtype="float32")
     observed = np.zeros((traces.shape[0], N_CANONICAL), dtype=bool)
@@ -159,45 +217,33 @@ def _canonical_arrays(path: str, recording: int) -> tuple[np.ndarray, np.ndarray
 
 
 def to_torch(*, source: str | None = None, history: int = 30, horizon: int = 10, stride: int = 1,
-             split: str | None = None, split_seed: int = 0, home: str | os.PathLike[str] | None = None) -> Any:
+             split: str | None = None, split_seed: int = SPLIT["seed"], frames: str = "grid",
+             home: str | os.PathLike[str] | None = None) -> Any:
     """A ``torch.utils.data.Dataset`` of windows on the canonical axis: each item is a dict with
     ``x`` (history, 300), ``y`` (horizon, 300), masks ``x_mask``/``y_mask`` (NaN replaced by 0 where
-    the mask is False), ``recording``, ``start``. ``split`` selects held-out worms
-    (:func:`worm_split`)."""
-    import torch
+    the mask is False), ``recording``, ``start``. ``split`` selects held-out worms with
+    :func:`worm_split`, the split ``celegans-activity-forecast`` stores. ``frames="grid"``: the
+    processed traces on the common grid (interpolated: not causal); ``"native"``: each recording's own
+    frames as published, unscaled (what the forecasting benchmark windows)."""
+    from neuropil.loaders._activity_torch import ActivityWindows
 
     if split is not None and split not in SPLITS:
         raise InvalidArgumentError(unknown_value(split, "split", SPLITS))
+    if frames not in FRAMES:
+        raise InvalidArgumentError(unknown_value(frames, "frames", FRAMES))
     for value, name in ((history, "history"), (horizon, "horizon"), (stride, "stride")):
         if int(value) < 1:
             raise InvalidArgumentError(f"{name} must be a positive number of steps, got {value!r}.")
     recordings = _table(home, "recordings", source)
     if split is not None:
-        keep = [worm_split(r.study, r.worm, seed=split_seed) == split for r in recordings.itertuples()]
-        recordings = recordings[keep]
+        # the split of every study in the store, so that it does not depend on ``source``
+        everything = _table(home, "recordings", None)
+        chosen = set(worm_split(zip(everything["study"], everything["worm"]), seed=split_seed)[split])
+        recordings = recordings[[worm_key(r.study, r.worm) in chosen for r in recordings.itertuples()]]
     path = str(_path(home))
-
-    class ActivityWindows(torch.utils.data.Dataset):
-        def __init__(self) -> None:
-            self.arrays = {int(r): _canonical_arrays(path, int(r)) for r in recordings["recording"]}
-            # filled once here, so an item is two slices (NaN -> 0 where the mask is False)
-            self._tensors = {r: (torch.from_numpy(np.nan_to_num(values, nan=0.0)), torch.from_numpy(observed.copy()))
-                             for r, (values, observed) in self.arrays.items()}
-            span = history + horizon
-            self.index = [(r, start) for r, (values, _) in self.arrays.items()
-                          for start in range(0, values.shape[0] - span + 1, stride)]
-
-        def __len__(self) -> int:
-            return len(self.index)
-
-        def __getitem__(self, item: int) -> dict[str, Any]:
-            recording, start = self.index[item]
-            values, mask = self._tensors[recording]
-            middle, end = start + history, start + history + horizon
-            return {"x": values[start:middle], "y": values[middle:end], "x_mask": mask[start:middle],
-                    "y_mask": mask[middle:end], "recording": recording, "start": start}
-
-    return ActivityWindows()
+    arrays = {int(r): _canonical_arrays(path, int(r), "traces" if frames == "grid" else "raw_traces")
+              for r in recordings["recording"]}
+    return ActivityWindows(arrays, history=int(history), horizon=int(horizon), stride=int(stride))
 
 
 def to_pyg(*, source: str = "Dag2023", worm: int | str = 0, connectome: str = "cook_2019",

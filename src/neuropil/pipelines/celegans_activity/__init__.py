@@ -8,7 +8,9 @@ is the common step, fixing what the reference pipeline got wrong:
 2. resampling onto one grid (default dt = 1/3 s) by linear interpolation when upsampling and by
    window averaging (the mean of the piecewise-linear signal over a centred one-step window) when
    downsampling; never extrapolation: the grid stops at the last sample; a grid value next to a
-   missing sample stays missing;
+   missing sample stays missing. The grid is not causal (a grid value mixes in the frame after it, and
+   the downsampling window is centred): forecasting must read ``raw_traces``/``raw_time``, the frames
+   as published, as ``celegans-activity-forecast`` does;
 3. raw traces are kept beside processed ones; smoothing is an explicit option (``"reference"`` =
    the reference's causal 8-sample moving mean on the original grid, for comparability);
    z-scoring per neuron per recording stores its mean and std;

@@ -1,4 +1,4 @@
-"""Data of ``celegans-activity-forecast``: windows of the canonical activity arrays on the stored split,
+"""Data of ``celegans-activity-forecast``: windows of each recording's native frames on the stored split,
 and the example ids a leaderboard submission names (the submission hook)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class Windows:
     y: np.ndarray
     mask: np.ndarray
     recording: np.ndarray
-    #: grid step of each window's first input (with ``recording``, names the window in submissions)
+    #: frame of each window's first input (with ``recording``, names the window in submissions)
     start: np.ndarray | None = None
 
     @property
@@ -59,34 +59,63 @@ def make_windows(arrays: list[tuple[int, np.ndarray, np.ndarray]], *, history: i
                    np.concatenate(ss))
 
 
+def fit_scaling(arrays: list[np.ndarray], masks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-neuron (mean, std) of the training recordings' observed frames, (N,) each; a neuron never
+    observed (or constant) in training gets the statistics pooled over every training neuron. Fitted
+    on training worms only: no valid or test sample enters the scaling."""
+    values = np.concatenate(arrays).astype("float64")
+    observed = np.concatenate(masks)
+    safe = np.where(observed, values, 0.0)
+    count = observed.sum(axis=0)
+    pooled_mean = safe.sum() / max(observed.sum(), 1)
+    pooled_std = float(np.sqrt((np.where(observed, values - pooled_mean, 0.0) ** 2).sum() / max(observed.sum(), 1)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = safe.sum(axis=0) / count
+        std = np.sqrt((np.where(observed, values - mean, 0.0) ** 2).sum(axis=0) / count)
+    usable = (count > 1) & np.isfinite(std) & (std > 0)
+    return (np.where(usable, mean, pooled_mean).astype("float32"),
+            np.where(usable, std, pooled_std if pooled_std > 0 else 1.0).astype("float32"))
+
+
+#: windows overlap heavily at stride 1: train on every 2nd, select on every 2nd, test on every 2nd
+#: (quick: 8th / 8th / 4th); the same windows for every model
+STRIDES = {False: {"train": 2, "valid": 2, "test": 2}, True: {"train": 8, "valid": 8, "test": 4}}
+
+
 def prepare(*, home: str | os.PathLike[str] | None, split: dict[str, list[str]], config: dict[str, Any],
             quick: bool = False) -> dict[str, Any]:
-    """Windows for train / valid / test from the loaders (never from files directly)."""
-    import neuropil
-    from neuropil.loaders.celegans_activity import canonical_arrays
+    """Windows for train / valid / test from the loaders (never from files directly).
 
-    recordings = neuropil.load("celegans-activity", table="recordings", source=config.get("source", "Dag2023"),
+    Each recording's own frames as published (no resampling: no input depends on a later frame),
+    scaled per neuron by :func:`fit_scaling` of the training worms."""
+    import neuropil
+    from neuropil.loaders.celegans_activity import canonical_frames, worm_key
+
+    recordings = neuropil.load("celegans-activity", table="recordings", source=config.get("source", "all"),
                                format="pandas", home=home)
-    by_worm = dict(zip(recordings["worm"], recordings["recording"]))
+    by_worm = {worm_key(r.study, r.worm): int(r.recording) for r in recordings.itertuples()}
     history = int(config.get("history", 30))
+    frames = {name: [(by_worm[w], *canonical_frames(by_worm[w], home=home)[1:]) for w in split[name]]
+              for name in ("train", "valid", "test")}
+    mean, std = fit_scaling([values for _, values, _ in frames["train"]],
+                            [observed for _, _, observed in frames["train"]])
     sets = {}
-    for name in ("train", "valid", "test"):
-        arrays = [(int(by_worm[w]), *canonical_arrays(int(by_worm[w]), home=home)) for w in split[name]]
-        # windows overlap heavily at stride 1: train on every 2nd, select on every 4th, test on every
-        # 2nd (quick: 8th / 8th / 4th); the same windows for every model
-        stride = {"train": 8 if quick else 2, "valid": 8 if quick else 4, "test": 4 if quick else 2}[name]
-        sets[name] = make_windows(arrays, history=history, stride=stride)
+    for name, arrays in frames.items():
+        scaled = [(recording, (values - mean) / std, observed) for recording, values, observed in arrays]
+        sets[name] = make_windows(scaled, history=history, stride=STRIDES[bool(quick)][name])
     return sets
 
 
 def eval_input(w: Windows, prediction: np.ndarray) -> dict[str, np.ndarray]:
-    return {"y_true": w.y, "y_pred": prediction, "mask": w.mask, "last_input": w.last}
+    """The Evaluator's input; ``recording`` and ``start`` give per-worm skills and the blocked bootstrap."""
+    return {"y_true": w.y, "y_pred": prediction, "mask": w.mask, "last_input": w.last, "recording": w.recording,
+            "start": w.start}
 
 
 # ------------------------------------------------------------------------------ leaderboard submissions
 # The submission hook (see ``neuropil.benchmarks``): one predictions row per scored target entry.
 
-#: an example: worm recording, grid step of the window's first input, horizon in steps, canonical neuron index
+#: an example: worm recording, frame of the window's first input, horizon in steps, canonical neuron index
 ID_COLUMNS = ("recording", "start", "horizon", "neuron")
 PREDICTION_COLUMNS = ("y_pred",)
 
@@ -98,10 +127,10 @@ def load_sets(*, home: str | os.PathLike[str] | None, config: dict[str, Any], qu
     from neuropil.benchmarks.registry import get_task
     from neuropil.benchmarks.splits import load_or_make_split
 
-    recordings = neuropil.load("celegans-activity", table="recordings", source=config.get("source", "Dag2023"),
+    recordings = neuropil.load("celegans-activity", table="recordings", source=config.get("source", "all"),
                                format="pandas", home=home)
-    split, split_sha256 = load_or_make_split(get_task("celegans-activity-forecast"), recordings["worm"].tolist(),
-                                             home=home)
+    split, split_sha256 = load_or_make_split(get_task("celegans-activity-forecast"),
+                                             list(zip(recordings["study"], recordings["worm"])), home=home)
     return prepare(home=home, split=split, config=config, quick=quick), split_sha256
 
 
