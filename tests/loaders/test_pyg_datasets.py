@@ -19,7 +19,7 @@ import torch
 import neuropil
 from neuropil import _store
 from neuropil.datasets.celegans_connectomes import SPEC
-from neuropil.errors import NotIngestedError, StoreCorruptedError
+from neuropil.errors import InvalidArgumentError, NotIngestedError, StoreCorruptedError
 
 DATASET = "celegans-connectomes"
 PAIR = ("cook_2019", "witvliet_8")
@@ -145,3 +145,21 @@ def test_stale_or_tampered_processed_files(ingested_home: Path, tmp_path: Path) 
         CElegansConnectomes(root, connectomes=PAIR, home=ingested_home, pre_transform=mark)
     dataset = CElegansConnectomes(root, connectomes=PAIR, home=ingested_home, pre_transform=mark, force_reload=True)
     assert dataset[1].connectome == "witvliet_8"
+
+
+def test_default_connectomes_are_the_wiring_diagrams_and_collate(ingested_home: Path, tmp_path: Path) -> None:
+    """Every synaptic connectome of a full ingest, in one batch; an extrasynaptic layer (its own edge
+    types, so another edge_attr width) is refused by name rather than breaking the collate."""
+    from torch_geometric.loader import DataLoader
+
+    from neuropil.datasets.celegans_connectomes import CONNECTOMES
+    from neuropil.loaders.celegans_connectomes import CElegansConnectomes
+
+    dataset = CElegansConnectomes(tmp_path / "root", home=ingested_home)
+    layers = {name for name, source in CONNECTOMES.items() if source.extrasynaptic}
+    assert layers and not layers & set(dataset.connectomes)
+    assert {"cook_2019", "witvliet_1", "cook_2019_male"} <= set(dataset.connectomes)
+    batch = next(iter(DataLoader(dataset, batch_size=len(dataset))))
+    assert batch.num_graphs == len(dataset) and batch.edge_attr.shape[1] == 3
+    with pytest.raises(InvalidArgumentError, match="bentley_2016_monoamine is an extrasynaptic layer"):
+        CElegansConnectomes(tmp_path / "other", connectomes=("cook_2019", "bentley_2016_monoamine"), home=ingested_home)

@@ -119,6 +119,8 @@ class ConnectomeSource:
     series: str | None = None
     #: part of the consensus table; later additions stay out so that the published consensus is unchanged
     in_consensus: bool = True
+    #: a layer of extrasynaptic (monoamine / neuropeptide) signalling, not a synaptic wiring diagram
+    extrasynaptic: bool = False
 
 
 _WHITE = "White JG, Southgate E, Thomson JN, Brenner S (1986) Phil Trans R Soc Lond B 314:1-340"
@@ -159,11 +161,14 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
           for suffix, weight in (("", "active-zone volume (summed per pair)"),
                                  ("_normalized", "active-zone volume / SD of the weights without the top 5%"))),
         ConnectomeSource("bentley_2016_monoamine", "edgelist_MA.csv", "read_bentley_monoamine",
-                         "ligand-receptor pairs (1 per row of the edge list)", _BENTLEY, in_consensus=False),
+                         "ligand-receptor pairs (1 per row of the edge list)", _BENTLEY, in_consensus=False,
+                         extrasynaptic=True),
         ConnectomeSource("bentley_2016_neuropeptide", "edgelist_NP.csv", "read_bentley_neuropeptide",
-                         "ligand-receptor pairs (1 per row of the edge list)", _BENTLEY, in_consensus=False),
+                         "ligand-receptor pairs (1 per row of the edge list)", _BENTLEY, in_consensus=False,
+                         extrasynaptic=True),
         *(ConnectomeSource(f"ripoll_sanchez_2023_{reach}", f"01022024_neuropeptide_connectome_{reach}_range_model.csv",
-                           "read_ripoll_sanchez", "neuropeptide-GPCR pairs", _RIPOLL, in_consensus=False)
+                           "read_ripoll_sanchez", "neuropeptide-GPCR pairs", _RIPOLL, in_consensus=False,
+                           extrasynaptic=True)
           for reach in ("short", "mid", "long")),
         ConnectomeSource("cook_2020_pharynx", "cne24932-sup-0004-supinfo4.csv", "read_cook_2020", "synapse count",
                          "Cook SJ, Crouse CM, Yemini E, Hall DH, Emmons SW, Hobert O (2020) The connectome of the "

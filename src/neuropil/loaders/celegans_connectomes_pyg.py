@@ -31,7 +31,8 @@ class CElegansConnectomes(PublishedInMemoryDataset):
     resolution), so run ``neuropil ingest celegans-connectomes`` once. ``transform``,
     ``pre_transform``, ``pre_filter`` and ``force_reload`` mean what they mean in PyG (a changed
     ``pre_transform`` warns and reuses the processed file; ``force_reload=True`` rebuilds).
-    ``connectomes`` defaults to every connectome the home holds. ``edge_attr`` always has the three
+    ``connectomes`` defaults to every wiring diagram the home holds (the extrasynaptic layers have
+    edge types of their own: load them with ``hetero=True``). ``edge_attr`` always has the three
     columns [electrical, chemical, functional], so graphs collate.
 
     **STATS:**
@@ -65,13 +66,19 @@ class CElegansConnectomes(PublishedInMemoryDataset):
                  transform: Callable | None = None, pre_transform: Callable | None = None,
                  pre_filter: Callable | None = None, force_reload: bool = False, *,
                  home: str | os.PathLike[str] | None = None) -> None:
-        if connectomes is None:  # every connectome the home holds (a source may be missing from an ingest)
+        if connectomes is None:  # every wiring diagram the home holds (a source may be missing from an ingest)
             manifest = _store.read_manifest(SPEC.id, SPEC.version, get_home(home)) or {}
-            connectomes = [name for name in CONNECTOMES if name in manifest.get("connectomes", CONNECTOMES)]
+            connectomes = [name for name in CONNECTOMES if name in manifest.get("connectomes", CONNECTOMES)
+                           and not CONNECTOMES[name].extrasynaptic]
         self.connectomes = tuple(connectomes)
         for name in self.connectomes:
             if name not in CONNECTOMES:
                 raise InvalidArgumentError(unknown_value(name, "connectome", CONNECTOMES))
+            if CONNECTOMES[name].extrasynaptic:  # other edge types: its graphs would not collate with these
+                raise InvalidArgumentError(
+                    f"{name} is an extrasynaptic layer, not a wiring diagram: load it with neuropil.load("
+                    f"'celegans-connectomes', connectome={name!r}, format='pyg', hetero=True), or add it to one with "
+                    "layers=(...).")
         super().__init__(root, transform, pre_transform, pre_filter, force_reload=force_reload, home=home)
 
     def processed_stem(self) -> str:
