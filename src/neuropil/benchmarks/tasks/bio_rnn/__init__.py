@@ -54,7 +54,7 @@ polynomial whose truncation error is below 2^-24 relative per block, see there) 
 Modules: :mod:`.trials` (the three tasks' trial generators), :mod:`.sources` (a MICrONS field or a
 C. elegans connectome as the source of W*, D* and C*), :mod:`.inits` (the initial recurrent
 matrices), :mod:`.model` (variants, distances, communicability, the RNN, penalties, training),
-:mod:`.analysis` (graph metrics of trained weights, lambda tuning, rank tests) and :mod:`.task` (the
+:mod:`.analysis` (graph metrics of trained weights, lambda tuning, paired tests) and :mod:`.task` (the
 hooks the benchmark runner calls, re-exported here).
 """
 
