@@ -2,7 +2,7 @@
 
 The floor is the time to merely read the same raw files with pandas (``engine="calamine"``, the
 fastest pandas spreadsheet engine, on the same sheets; h5py for the one HDF5 file, which pandas
-cannot read). Targets (issue 2): ingest within 3x the floor; cached PyG load under 50 ms.
+cannot read). Targets: ingest within 3x the floor; cached PyG load under 50 ms.
 
     python perf/connectomes.py [--raw-dir ../shared/data] [--repeats 5]
 """

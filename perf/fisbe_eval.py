@@ -1,7 +1,7 @@
 """Wall time and peak RSS of ``neuropil fisbe eval`` on the real R14A02 image, as ratios.
 
 Peers: the official evaluator (Kainmueller-Lab evaluate-instance-segmentation, ``--app flylight``)
-needs about 293 s and 21-24 GB on this machine class for the same pair (issue 8; it cannot run
+needs about 293 s and 21-24 GB on this machine class for the same pair (it cannot run
 here, so its figures are the published ones). Floor, measured in this run: the time and memory to
 merely decompress the two input files once (every evaluator must do that). Targets: under 30 s and
 2 GB, i.e. at least 10x below the official evaluator. Each figure is measured in a fresh child
