@@ -109,8 +109,8 @@ def predict_ridge(train: Windows, valid: Windows, targets: list[Windows], **_: A
 #: ``max_epochs``) and keeps the best epoch's parameters
 TRAINING = {"mlp": {"max_epochs": 200, "patience": 8, "batches": 100, "batch": 1024, "lr": 1e-3},
             "lstm": {"max_epochs": 60, "patience": 5, "batches": 60, "batch": 1024, "lr": 3e-3},
-            "gru": {"max_epochs": 25, "patience": 4, "batches": 40, "batch": 32, "lr": 3e-3},
-            "connectome_gru": {"max_epochs": 25, "patience": 4, "batches": 40, "batch": 32, "lr": 3e-3}}
+            "gru": {"max_epochs": 100, "patience": 4, "batches": 40, "batch": 32, "lr": 3e-3},
+            "connectome_gru": {"max_epochs": 100, "patience": 4, "batches": 40, "batch": 32, "lr": 3e-3}}
 QUICK_EPOCHS = 2
 
 
