@@ -151,3 +151,24 @@ def test_bad_arguments_name_the_closest_value(ingested_home: Path) -> None:
 def test_loading_before_ingest_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(NotIngestedError, match="neuropil ingest celegans-connectomes"):
         neuropil.load(DATASET, format="pandas", home=tmp_path / "empty")
+
+
+def test_consensus_min_series_counts_animals_not_annotations(ingested_home: Path) -> None:
+    """min_series filters on independent EM series: an edge re-read from the same micrographs by
+    several annotations (n_reporting high, n_series 1) is dropped by min_series=2, kept by min_reporting=2."""
+    table = neuropil.load(DATASET, table="consensus", format="pandas", home=ingested_home)
+    two_animals = neuropil.load(DATASET, connectome="consensus", format="pandas", min_series=2, home=ingested_home)
+    assert len(two_animals) == (table["n_series"] >= 2).sum() > 0
+    assert (two_animals["n_series"] >= 2).all()
+    re_read = table[(table["n_reporting"] >= 2) & (table["n_series"] == 1)]
+    assert len(re_read) > 0  # such edges exist in the real sources
+    by_reporting = neuropil.load(DATASET, connectome="consensus", format="pandas", min_reporting=2, home=ingested_home)
+    key = ["pre_index", "post_index", "type"]
+    kept = set(map(tuple, by_reporting[key].to_numpy().tolist()))
+    dropped = set(map(tuple, two_animals[key].to_numpy().tolist()))
+    sample = set(map(tuple, re_read[key].to_numpy().tolist()))
+    assert sample <= kept and not (sample & dropped)
+    graph = neuropil.load(DATASET, connectome="consensus", format="networkx", min_series=2, home=ingested_home)
+    assert graph.number_of_edges() >= len(two_animals)
+    data = neuropil.load(DATASET, connectome="consensus", format="pyg", min_series=3, home=ingested_home)
+    assert 0 < data.edge_index.shape[1] <= 2 * (table["n_series"] >= 3).sum()

@@ -73,27 +73,30 @@ def _ensure_available(path: Path, connectome: str) -> None:
 
 
 def edge_table(*, connectome: str = DEFAULT_CONNECTOME, home: str | os.PathLike[str] | None = None,
-               min_reporting: int = 1) -> pd.DataFrame:
+               min_reporting: int = 1, min_series: int = 1) -> pd.DataFrame:
     """Edges of one connectome (or the consensus, weight = its mean over the reporting connectomes in
-    synapses, or dF/F for functional edges) as ``pre_index, post_index, type, weight`` with electrical pairs stored once."""
+    synapses, or dF/F for functional edges) as ``pre_index, post_index, type, weight`` with electrical pairs stored once.
+    On the consensus, ``min_reporting`` keeps edges reported by at least that many annotations and
+    ``min_series`` those seen in at least that many independent EM series (animals; annotations that
+    re-read the same micrographs count once)."""
     path = _store_path(home)
     _check_connectome(connectome)
     _ensure_available(path, connectome)
     if connectome == "consensus":
         table = _read(path, "consensus")
-        table = table[table["n_reporting"] >= int(min_reporting)]
+        table = table[(table["n_reporting"] >= int(min_reporting)) & (table["n_series"] >= int(min_series))]
         return table.rename(columns={"weight_mean": "weight"})
     return _read(path, "edges", connectome=connectome)
 
 
 def to_pandas(*, connectome: str = DEFAULT_CONNECTOME, table: str = "edges", home: str | os.PathLike[str] | None = None,
-              min_reporting: int = 1) -> pd.DataFrame:
+              min_reporting: int = 1, min_series: int = 1) -> pd.DataFrame:
     """One homogenized table: ``edges`` (of ``connectome``), ``neurons``, ``consensus``,
     ``partner_edges`` (of ``connectome``) or ``unmapped``."""
     if table not in TABLES:
         raise InvalidArgumentError(unknown_value(table, "table", TABLES))
     if table == "edges":
-        return edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
+        return edge_table(connectome=connectome, home=home, min_reporting=min_reporting, min_series=min_series)
     path = _store_path(home)
     if table in ("partner_edges", "cell_edges", "extrasynaptic"):
         return _read(path, table, connectome=_check_connectome(connectome))
@@ -145,7 +148,7 @@ def _node_tensors(neurons: pd.DataFrame) -> dict[str, Any]:
 
 
 def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functional: bool = False,
-           min_reporting: int = 1, series: bool = False, axis: str = "neurons", layers: tuple[str, ...] = (),
+           min_reporting: int = 1, min_series: int = 1, series: bool = False, axis: str = "neurons", layers: tuple[str, ...] = (),
            home: str | os.PathLike[str] | None = None) -> Any:
     """One connectome as a PyG ``Data`` (``hetero=True``: ``HeteroData`` with one edge type per
     synapse type). ``edge_attr`` columns: electrical, chemical (and functional when asked for or
@@ -169,7 +172,7 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
     import torch
     from torch_geometric.data import Data, HeteroData
 
-    edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
+    edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting, min_series=min_series)
     neurons = _read(_store_path(home), "neurons")
     nodes = _node_tensors(neurons)
     n = len(neurons)
@@ -248,12 +251,12 @@ def to_hf(*, connectome: str = DEFAULT_CONNECTOME, home: str | os.PathLike[str] 
 
 
 def to_networkx(*, connectome: str = DEFAULT_CONNECTOME, functional: bool = True, min_reporting: int = 1,
-                home: str | os.PathLike[str] | None = None) -> Any:
+                min_series: int = 1, home: str | os.PathLike[str] | None = None) -> Any:
     """A ``networkx.MultiDiGraph`` keyed by canonical label; one edge per (pre, post, type) with
     ``weight`` and ``type`` attributes (key = type); electrical junctions in both directions."""
     import networkx as nx
 
-    edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting)
+    edges = edge_table(connectome=connectome, home=home, min_reporting=min_reporting, min_series=min_series)
     neurons = _read(_store_path(home), "neurons")
     graph = nx.MultiDiGraph(connectome=connectome)
     for row in neurons.itertuples(index=False):
