@@ -28,7 +28,7 @@ def rows(info: dict) -> list[str]:
         stats = info["stats"][connectome]
         age = f" ({entry['age_hours']:g} h)" if entry["age_hours"] is not None else ""
         other = [f"{kind} {stats[f'{kind}_pairs']:,} / {_number(stats[f'{kind}_weight'])}"
-                 for kind in ("monoamine", "neuropeptide") if f"{kind}_pairs" in stats]
+                 for kind in ("monoamine", "neuropeptide", "contact") if f"{kind}_pairs" in stats]
         if stats["functional_edges"]:
             other.append(f"functional {stats['functional_edges']:,}")
         lines.append(

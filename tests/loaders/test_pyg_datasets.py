@@ -70,11 +70,11 @@ def test_root_is_the_dataset_folder_and_the_home_is_reused(ingested_home: Path, 
         dataset = CElegansConnectomes(root)
     finally:
         neuropil.set_home(None)
-    # by default every wiring diagram the home holds (the extrasynaptic layers have edge types of their own)
+    # by default every wiring diagram the home holds (the extrasynaptic and contact layers have edge types of their own)
     from neuropil.datasets.celegans_connectomes import CONNECTOMES
 
     ingested = [name for name in _store.read_manifest(DATASET, SPEC.version, ingested_home)["connectomes"]
-                if not CONNECTOMES[name].extrasynaptic]
+                if not CONNECTOMES[name].layer_only]
     assert sorted(dataset.connectomes) == sorted(ingested) and len(dataset) == len(ingested) >= 10
     assert [graph.connectome for graph in dataset] == list(dataset.connectomes)
     assert all(graph.num_nodes == 300 for graph in dataset)
@@ -159,10 +159,10 @@ def test_default_connectomes_are_the_wiring_diagrams_and_collate(ingested_home: 
     from neuropil.loaders.celegans_connectomes import CElegansConnectomes
 
     dataset = CElegansConnectomes(tmp_path / "root", home=ingested_home)
-    layers = {name for name, source in CONNECTOMES.items() if source.extrasynaptic}
+    layers = {name for name, source in CONNECTOMES.items() if source.layer_only}
     assert layers and not layers & set(dataset.connectomes)
     assert {"cook_2019", "witvliet_1", "cook_2019_male"} <= set(dataset.connectomes)
     batch = next(iter(DataLoader(dataset, batch_size=len(dataset))))
     assert batch.num_graphs == len(dataset) and batch.edge_attr.shape[1] == 3
-    with pytest.raises(InvalidArgumentError, match="bentley_2016_monoamine is an extrasynaptic layer"):
+    with pytest.raises(InvalidArgumentError, match="bentley_2016_monoamine is an extrasynaptic or contact layer"):
         CElegansConnectomes(tmp_path / "other", connectomes=("cook_2019", "bentley_2016_monoamine"), home=ingested_home)

@@ -28,12 +28,12 @@ def test_info_lists_every_dataset_with_licence_citation_and_counts(
 ) -> None:
     info = _info(ingested_home, capsys)
     catalogue = info["connectome_catalogue"]
-    assert list(catalogue) == list(CONNECTOMES) and len(catalogue) == 25
+    assert list(catalogue) == list(CONNECTOMES) and len(catalogue) == 26
     for connectome, entry in catalogue.items():
         assert entry["license"] and entry["citation"] and entry["sex"] in {"hermaphrodite", "male"}, connectome
         stats = info["stats"][connectome]
         layers = stats["chemical_pairs"] + stats["electrical_pairs"] + stats["functional_edges"] + \
-            stats.get("monoamine_pairs", 0) + stats.get("neuropeptide_pairs", 0)
+            stats.get("monoamine_pairs", 0) + stats.get("neuropeptide_pairs", 0) + stats.get("contact_pairs", 0)
         assert stats["neurons_with_edges"] > 0 and layers > 0, connectome
     assert info["series"] == {name: list(ids) for name, ids in SERIES.items()}
 

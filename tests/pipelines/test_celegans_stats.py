@@ -60,7 +60,8 @@ CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
 #: against cect's readers in test_celegans_peer_cect.py
 ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized", "cook_2020_pharynx",
            "bentley_2016_monoamine", "bentley_2016_neuropeptide",
-           *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")))
+           *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")),
+           "brittin_2021")
 STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",
          "unmapped_labels")
 Q_THRESHOLD = 0.05

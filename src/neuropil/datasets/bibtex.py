@@ -102,6 +102,11 @@ REFERENCES: dict[str, tuple[str, dict[str, str]]] = {
                   "and Hobert, Oliver", "year": "2020", "journal": "Journal of Comparative Neurology", "volume": "528",
         "pages": "2767--2784", "title": "The connectome of the {Caenorhabditis elegans} pharynx",
         "doi": "10.1002/cne.24932"}),
+    "Brittin2021": ("article", {
+        "author": "Brittin, Christopher A. and Cook, Steven J. and Hall, David H. and Emmons, Scott W. and Cohen, Netta",
+        "year": "2021", "journal": "Nature", "volume": "591", "pages": "105--110",
+        "title": "A multi-scale brain map derived from whole-brain volumetric reconstructions",
+        "doi": "10.1038/s41586-021-03284-x"}),
     "Mais2024": ("inproceedings", {
         "author": "Mais, Lisa and Hirsch, Peter and Managan, Claire and Kandarpa, Ramya and Rumberger, Josef Lorenz "
                   "and Reinke, Annika and Maier-Hein, Lena and Ihrke, Gudrun and Kainmueller, Dagmar",

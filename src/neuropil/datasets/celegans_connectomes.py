@@ -82,6 +82,8 @@ RAW_FILES: tuple[RawFile, ...] = (
                "MIT (cect); data Ripoll-Sanchez et al. 2023, Neuron (CC BY 4.0)"),
     _cect_file("cne24932-sup-0004-supinfo4.csv", "0ca589bd56be6010eef4dc5ea82424949e775037c51380c4a1f539bec9805d25",
                "MIT (cect); data Cook et al. 2020, J Comp Neurol"),
+    _cect_file("41586_2021_3284_MOESM5_ESM.xlsx", "b5c08b46971422e2bc22449e271592745e3ab21ea50ade6c77bd1cffacd62c7a",
+               "MIT (cect); data Brittin et al. 2021, Nature (licence unverified)"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -121,6 +123,14 @@ class ConnectomeSource:
     in_consensus: bool = True
     #: a layer of extrasynaptic (monoamine / neuropeptide) signalling, not a synaptic wiring diagram
     extrasynaptic: bool = False
+    #: a contactome: membrane contact between cells (edge type ``contact``), not a synaptic wiring diagram
+    contact: bool = False
+
+    @property
+    def layer_only(self) -> bool:
+        """Edge types of its own (monoamine, neuropeptide, contact): added to a wiring diagram with
+        ``layers=(...)``, never collated with wiring diagrams."""
+        return self.extrasynaptic or self.contact
 
 
 _WHITE = "White JG, Southgate E, Thomson JN, Brenner S (1986) Phil Trans R Soc Lond B 314:1-340"
@@ -128,6 +138,8 @@ _WITVLIET = "Witvliet D et al. (2021) Connectomes across development reveal prin
 _BENTLEY = ("Bentley B et al. (2016) The multilayer connectome of Caenorhabditis elegans. "
             "PLoS Comput Biol 12:e1005283")
 _RIPOLL = ("Ripoll-Sanchez L et al. (2023) The neuropeptidergic connectome of C. elegans. Neuron 111:3570-3589")
+_BRITTIN = ("Brittin CA, Cook SJ, Hall DH, Emmons SW, Cohen N (2021) A multi-scale brain map derived from "
+            "whole-brain volumetric reconstructions. Nature 591:105-110")
 _VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
 
 CONNECTOMES: dict[str, ConnectomeSource] = {
@@ -173,6 +185,9 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         ConnectomeSource("cook_2020_pharynx", "cne24932-sup-0004-supinfo4.csv", "read_cook_2020", "synapse count",
                          "Cook SJ, Crouse CM, Yemini E, Hall DH, Emmons SW, Hobert O (2020) The connectome of the "
                          "Caenorhabditis elegans pharynx. J Comp Neurol 528:2767-2784", in_consensus=False),
+        ConnectomeSource("brittin_2021", "41586_2021_3284_MOESM5_ESM.xlsx", "read_brittin_2021",
+                         "contact area, mean over the four nerve-ring sides (unit as in the source)", _BRITTIN,
+                         stage="L4 + adult", in_consensus=False, contact=True),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -201,8 +216,10 @@ def catalogue() -> dict[str, dict[str, object]]:
         for c, s in CONNECTOMES.items()
     }
 
-#: extrasynaptic types last, so the codes of the first three never change
-EDGE_TYPES = ("chemical", "electrical", "functional", "monoamine", "neuropeptide")
+#: later types last, so the codes of the first ones never change
+EDGE_TYPES = ("chemical", "electrical", "functional", "monoamine", "neuropeptide", "contact")
+#: symmetric relations: one row per unordered pair (pre_index <= post_index), both directions in graphs
+UNDIRECTED_TYPES = ("electrical", "contact")
 NEURON_TYPES = ("sensory", "inter", "motor", "pharyngeal")
 
 SCHEMA = {
@@ -220,8 +237,9 @@ SCHEMA = {
         "connectome": "string: connectome id",
         "pre_index": "int32", "post_index": "int32",
         "pre": "string: canonical label", "post": "string: canonical label",
-        "type": "string: chemical | electrical | functional | monoamine | neuropeptide",
-        "weight": "float64: synapse count; EM section count for cook_2019; dF/F for randi_2023; see each source's weight",
+        "type": "string: chemical | electrical | functional | monoamine | neuropeptide | contact",
+        "weight": "float64: synapse count; EM section count for cook_2019; dF/F for randi_2023; contact area for "
+                  "contact; see each source's weight",
         "pre_raw": "string: label as the source spells it", "post_raw": "string",
         "q": "float64: randi_2023 q-value (null elsewhere)",
         "polyadic_synapses": "float64: chklovskii synapses from Sp rows (null elsewhere)",
@@ -240,7 +258,7 @@ SCHEMA = {
     },
     "cell_edges.parquet": {
         "connectome": "string", "pre_index": "int32: cells.parquet index", "post_index": "int32",
-        "pre": "string", "post": "string", "type": "string: chemical | electrical",
+        "pre": "string", "post": "string", "type": "string: chemical | electrical | contact",
         "weight": "float64: as in edges.parquet; every edge with an end off the 300-neuron axis",
     },
     "extrasynaptic.parquet": {

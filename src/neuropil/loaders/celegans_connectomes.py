@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from neuropil import _store
-from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES, SPEC
+from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES, SPEC, UNDIRECTED_TYPES
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
@@ -104,14 +104,14 @@ def to_pandas(*, connectome: str = DEFAULT_CONNECTOME, table: str = "edges", hom
 
 
 def _directed(edges: pd.DataFrame, types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pre, post, type code) arrays with electrical pairs expanded to both directions."""
+    """(pre, post, type code) arrays with electrical and contact pairs expanded to both directions."""
     edges = edges[edges["type"].isin(types)]
     pre = edges["pre_index"].to_numpy(dtype=np.int64)
     post = edges["post_index"].to_numpy(dtype=np.int64)
     kind = edges["type"].map({t: i for i, t in enumerate(types)}).to_numpy(dtype=np.int64)
     # a missing weight (one atlas pair has q but no dF/F) is 0 in a tensor: NaN would poison a model
     weight = np.nan_to_num(edges["weight"].to_numpy(dtype=np.float32), nan=0.0)
-    mirror = (kind == types.index("electrical")) & (pre != post) if "electrical" in types else np.zeros_like(pre, bool)
+    mirror = np.isin(kind, [types.index(t) for t in UNDIRECTED_TYPES if t in types]) & (pre != post)
     pre = np.concatenate([pre, post[mirror]])
     post = np.concatenate([post, edges["pre_index"].to_numpy(dtype=np.int64)[mirror]])
     kind = np.concatenate([kind, kind[mirror]])
@@ -156,8 +156,8 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
     ``witvliet_2021``): a list of graphs ordered by age, each with ``age_hours`` (see
     :mod:`neuropil.loaders.celegans_series`). ``axis="all"``: one node per cell, male-specific
     neurons, muscles and other cells after the 300 neurons (see :mod:`neuropil.loaders.celegans_cells`).
-    ``layers=("bentley_2016_monoamine", ...)`` with ``hetero=True``: extrasynaptic layers added as edge
-    types of their own (see :mod:`neuropil.loaders.celegans_extrasynaptic`)."""
+    ``layers=("bentley_2016_monoamine", "brittin_2021", ...)`` with ``hetero=True``: extrasynaptic and
+    contact layers added as edge types of their own (see :mod:`neuropil.loaders.celegans_extrasynaptic`)."""
     from neuropil.loaders.celegans_cells import check_axis, extend_to_all_cells
 
     check_axis(axis)
@@ -265,7 +265,7 @@ def to_networkx(*, connectome: str = DEFAULT_CONNECTOME, functional: bool = True
     types = EDGE_TYPES if functional else ("chemical", "electrical")
     for row in edges[edges["type"].isin(types)].itertuples(index=False):
         graph.add_edge(row.pre, row.post, key=row.type, type=row.type, weight=float(row.weight))
-        if row.type == "electrical" and row.pre != row.post:
+        if row.type in UNDIRECTED_TYPES and row.pre != row.post:
             graph.add_edge(row.post, row.pre, key=row.type, type=row.type, weight=float(row.weight))
     return graph
 

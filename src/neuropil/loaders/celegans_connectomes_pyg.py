@@ -31,8 +31,8 @@ class CElegansConnectomes(PublishedInMemoryDataset):
     resolution), so run ``neuropil ingest celegans-connectomes`` once. ``transform``,
     ``pre_transform``, ``pre_filter`` and ``force_reload`` mean what they mean in PyG (a changed
     ``pre_transform`` warns and reuses the processed file; ``force_reload=True`` rebuilds).
-    ``connectomes`` defaults to every wiring diagram the home holds (the extrasynaptic layers have
-    edge types of their own: load them with ``hetero=True``). ``edge_attr`` always has the three
+    ``connectomes`` defaults to every wiring diagram the home holds (the extrasynaptic and contact
+    layers have edge types of their own: load them with ``hetero=True``). ``edge_attr`` always has the three
     columns [electrical, chemical, functional], so graphs collate.
 
     **STATS:**
@@ -69,14 +69,14 @@ class CElegansConnectomes(PublishedInMemoryDataset):
         if connectomes is None:  # every wiring diagram the home holds (a source may be missing from an ingest)
             manifest = _store.read_manifest(SPEC.id, SPEC.version, get_home(home)) or {}
             connectomes = [name for name in CONNECTOMES if name in manifest.get("connectomes", CONNECTOMES)
-                           and not CONNECTOMES[name].extrasynaptic]
+                           and not CONNECTOMES[name].layer_only]
         self.connectomes = tuple(connectomes)
         for name in self.connectomes:
             if name not in CONNECTOMES:
                 raise InvalidArgumentError(unknown_value(name, "connectome", CONNECTOMES))
-            if CONNECTOMES[name].extrasynaptic:  # other edge types: its graphs would not collate with these
+            if CONNECTOMES[name].layer_only:  # other edge types: its graphs would not collate with these
                 raise InvalidArgumentError(
-                    f"{name} is an extrasynaptic layer, not a wiring diagram: load it with neuropil.load("
+                    f"{name} is an extrasynaptic or contact layer, not a wiring diagram: load it with neuropil.load("
                     f"'celegans-connectomes', connectome={name!r}, format='pyg', hetero=True), or add it to one with "
                     "layers=(...).")
         super().__init__(root, transform, pre_transform, pre_filter, force_reload=force_reload, home=home)

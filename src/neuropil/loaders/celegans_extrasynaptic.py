@@ -1,11 +1,14 @@
-"""Extrasynaptic layers in PyG: monoamine and neuropeptide signalling as their own edge types.
+"""Extrasynaptic and contact layers in PyG: monoamine and neuropeptide signalling, membrane contact,
+each as an edge type of its own.
 
 ``neuropil.load("celegans-connectomes", connectome="bentley_2016_monoamine", format="pyg", hetero=True)``
 has the edge type ``("neuron", "monoamine", "neuron")`` with one edge per ligand-receptor pair
 (``extrasynaptic.parquet``): ``edge_ligand`` / ``edge_receptor`` index ``ligand_names`` /
 ``receptor_names``. ``Data`` graphs (``hetero=False``) carry the same layer as one ``edge_attr``
 column: the number of ligand-receptor pairs per ordered neuron pair (Bentley) or the number of
-neuropeptide-GPCR pairs (Ripoll-Sanchez 2023, which names no ligand per edge).
+neuropeptide-GPCR pairs (Ripoll-Sanchez 2023, which names no ligand per edge). A contactome
+(``brittin_2021``) gives ``("neuron", "contact", "neuron")``, both directions of each contact, weight the
+contact area; its ``Data`` graph has the column ``"contact"``.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import numpy as np
 import pandas as pd
 
 EXTRASYNAPTIC_TYPES = ("monoamine", "neuropeptide")
+#: the edge types a connectome can add with ``layers=``: not synapses, so never an edge_attr column of a wiring diagram
+LAYER_TYPES = (*EXTRASYNAPTIC_TYPES, "contact")
 
 
 def present_types(edges: pd.DataFrame) -> tuple[str, ...]:
-    """The extrasynaptic edge types this connectome's edges hold."""
+    """The layer edge types (extrasynaptic, contact) this connectome's edges hold."""
     found = set(edges["type"].unique())
-    return tuple(t for t in EXTRASYNAPTIC_TYPES if t in found)
+    return tuple(t for t in LAYER_TYPES if t in found)
 
 
 def attach_ligands(data: Any, path: Path, connectome: str) -> Any:
@@ -51,24 +56,32 @@ def attach_ligands(data: Any, path: Path, connectome: str) -> Any:
 
 
 def add_layer(data: Any, layer: str, edges: pd.DataFrame, path: Path) -> Any:
-    """Add the extrasynaptic layer ``layer`` (its ``edges``) to ``data`` (``HeteroData``) as edge types
-    of their own: a multilayer connectome (e.g. Cook 2019 synapses + Bentley 2016 monoamines)."""
+    """Add the extrasynaptic or contact layer ``layer`` (its ``edges``) to ``data`` (``HeteroData``) as edge
+    types of their own: a multilayer connectome (e.g. Cook 2019 synapses + Bentley 2016 monoamines, or
+    White 1986 N2U synapses + Brittin 2021 contact)."""
+    from neuropil.datasets.celegans_connectomes import UNDIRECTED_TYPES
     import torch
 
     from neuropil.errors import InvalidArgumentError
 
     kinds = present_types(edges)
     if not kinds:
-        raise InvalidArgumentError(f"layers: {layer!r} has no extrasynaptic edges; a layer is one of the "
-                                   "bentley_2016_* or ripoll_sanchez_2023_* connectomes.")
+        raise InvalidArgumentError(f"layers: {layer!r} has no extrasynaptic edges nor contact edges; a layer is one "
+                                   "of the bentley_2016_*, ripoll_sanchez_2023_* or contactome (brittin_2021) "
+                                   "connectomes.")
     for kind in kinds:
         key = ("neuron", kind, "neuron")
         if key in data.edge_types and data[key].edge_index.shape[1]:
             raise InvalidArgumentError(f"layers: {layer!r} gives edge type {kind!r}, which the graph already has; "
                                        "take one layer per edge type.")
         chosen = edges[edges["type"] == kind]
-        data[key].edge_index = torch.from_numpy(np.stack([chosen["pre_index"].to_numpy(dtype=np.int64),
-                                                          chosen["post_index"].to_numpy(dtype=np.int64)]))
-        data[key].edge_weight = torch.from_numpy(chosen["weight"].to_numpy(dtype=np.float32))
+        pre, post = chosen["pre_index"].to_numpy(dtype=np.int64), chosen["post_index"].to_numpy(dtype=np.int64)
+        weight = chosen["weight"].to_numpy(dtype=np.float32)
+        if kind in UNDIRECTED_TYPES:  # stored once per unordered pair; a graph has both directions
+            mirror = pre != post
+            pre, post, weight = (np.concatenate([pre, post[mirror]]), np.concatenate([post, pre[mirror]]),
+                                 np.concatenate([weight, weight[mirror]]))
+        data[key].edge_index = torch.from_numpy(np.stack([pre, post]))
+        data[key].edge_weight = torch.from_numpy(weight)
         data[key].layer = layer
     return attach_ligands(data, path, layer)

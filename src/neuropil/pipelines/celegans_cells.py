@@ -4,7 +4,7 @@
 CANL/CANR, the 90 male-specific neurons, then every non-neuronal cell any ingested source names,
 by class then label. ``cell_edges.parquet`` holds, per connectome, every edge with at least one end
 off the 300-neuron axis (``edges.parquet`` keeps the rest), indexed on that axis; electrical
-junctions once per unordered pair, the larger orientation, as in ``edges.parquet``. Built from
+junctions and contacts once per unordered pair, the larger orientation, as in ``edges.parquet``. Built from
 ``partner_edges`` (labels already through the name table), so no source is read twice.
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from neuropil.datasets.celegans_axis import CANONICAL_LABELS
+from neuropil.datasets.celegans_connectomes import UNDIRECTED_TYPES
 from neuropil.datasets.celegans_cells import (CELL_CLASSES, KIND_CLASS, MALE_SPECIFIC_NEURONS,
                                               OFF_AXIS_HERMAPHRODITE_NEURONS)
 from neuropil.pipelines.celegans_names import cell_label
@@ -58,7 +59,7 @@ def build_cells(partner_edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     # spellings that name one cell (MDL05, dBWML5) add up per orientation, as records of one pair do
     table = table.groupby(["connectome", "type", "pre_index", "post_index"], as_index=False, sort=False)[
         "weight"].sum(min_count=1)
-    swap = (table["type"] == "electrical").to_numpy() & (table["pre_index"] > table["post_index"]).to_numpy()
+    swap = table["type"].isin(UNDIRECTED_TYPES).to_numpy() & (table["pre_index"] > table["post_index"]).to_numpy()
     table.loc[swap, ["pre_index", "post_index"]] = table.loc[swap, ["post_index", "pre_index"]].to_numpy()
     # both orientations of one junction restate it: keep the larger, as edges.parquet does
     table = table.sort_values("weight", ascending=False, kind="stable").drop_duplicates(

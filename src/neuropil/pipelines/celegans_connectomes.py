@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neuropil.datasets.celegans_connectomes import UNDIRECTED_TYPES
 from neuropil.errors import RawFormatError, UnmappedLabelError
+from neuropil.pipelines.celegans_contact import read_brittin_2021, read_yim_contact, read_yim_contact_normalized
 from neuropil.pipelines.celegans_consensus import CONSENSUS_UNITS, build_consensus, section_ratios
 from neuropil.pipelines.celegans_spreadsheets import cook_sheets, numeric, read_excel, require_columns, sheet_rows
 from neuropil.pipelines.celegans_sources import (extrasynaptic_table, read_bentley_monoamine, read_bentley_neuropeptide,
@@ -36,7 +38,8 @@ logger = logging.getLogger(__name__)
 # 1.4.0: Yim 2024 dauer (raw and normalised)
 # 1.5.0: extrasynaptic layers (Bentley 2016 monoamine / neuropeptide, Ripoll-Sanchez 2023); extrasynaptic.parquet
 # 1.6.0: Cook 2020 pharynx
-PIPELINE_VERSION = "1.6.0"
+# 1.7.0: contactomes (edge type contact): Brittin 2021
+PIPELINE_VERSION = "1.7.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -181,6 +184,9 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_bentley_neuropeptide": read_bentley_neuropeptide,
     "read_ripoll_sanchez": read_ripoll_sanchez,
     "read_cook_2020": read_cook_2020,
+    "read_brittin_2021": read_brittin_2021,
+    "read_yim_contact": read_yim_contact,
+    "read_yim_contact_normalized": read_yim_contact_normalized,
 }
 
 
@@ -201,15 +207,16 @@ def _map_labels(table: pd.DataFrame) -> pd.DataFrame:
                         pre=pre, post=post, pre_kind=pre_kind, post_kind=post_kind)
 
 
-TYPE_CODES = {"chemical": 0, "electrical": 1, "functional": 2, "monoamine": 3, "neuropeptide": 4}
+TYPE_CODES = {"chemical": 0, "electrical": 1, "functional": 2, "monoamine": 3, "neuropeptide": 4, "contact": 5}
+_UNDIRECTED_CODES = [TYPE_CODES[t] for t in UNDIRECTED_TYPES]
 _TYPE_NAMES = np.array(list(TYPE_CODES), dtype=object)
 _LABELS = np.array(CANONICAL_LABELS, dtype=object)
 
 
 def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Chemical/functional: sum duplicate records of one ordered pair. Electrical: one row per
-    unordered pair (``pre_index <= post_index``); sources that list both orientations restate the
-    same junctions, so the pair's weight is the larger orientation. Returns the table and the count
+    """Chemical/functional: sum duplicate records of one ordered pair. Electrical and contact: one row
+    per unordered pair (``pre_index <= post_index``); sources that list both orientations restate the
+    same junction (contact), so the pair's weight is the larger orientation. Returns the table and the count
     of pairs whose orientations disagree. Grouping runs on one integer key per (type, pre, post)."""
     n = len(CANONICAL_LABELS)
     pre = edges["pre"].map(LABEL_INDEX).to_numpy(dtype=np.int64)
@@ -230,7 +237,7 @@ def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         oriented["polyadic_synapses"] = grouped["polyadic_synapses"].sum(min_count=1)
     key = oriented.index.to_numpy()
     code, pre, post = key // (n * n), (key // n) % n, key % n
-    swap = (code == TYPE_CODES["electrical"]) & (pre > post)
+    swap = np.isin(code, _UNDIRECTED_CODES) & (pre > post)
     pre, post = np.where(swap, post, pre), np.where(swap, pre, post)
     oriented.loc[swap, ["pre_raw", "post_raw"]] = oriented.loc[swap, ["post_raw", "pre_raw"]].to_numpy()
     oriented = oriented.reset_index(drop=True).assign(pair=(code * n + pre) * n + post, type=_TYPE_NAMES[code],
@@ -374,7 +381,7 @@ def build(
     for connectome, values in cell_stats.items():
         stats[connectome].update(values)
     for connectome, group in tables["edges"].groupby("connectome"):
-        for kind in ("monoamine", "neuropeptide"):
+        for kind in ("monoamine", "neuropeptide", "contact"):
             chosen = group[group["type"] == kind]
             if len(chosen):
                 stats[connectome].update({f"{kind}_pairs": int(len(chosen)), f"{kind}_weight": float(chosen["weight"].sum())})
