@@ -224,3 +224,52 @@ def test_reader_errors_on_real_layouts(tmp_path: Path) -> None:
     (tmp_path / "bad.h5").write_bytes(b"not hdf5")
     with pytest.raises(RawFormatError, match="not a readable HDF5"):
         pipeline.read_funatlas(tmp_path / "bad.h5")
+
+
+def test_durbin_reader_names_the_bad_line(tmp_path: Path) -> None:
+    from neuropil.pipelines.celegans_sources_more import read_durbin
+
+    cases = {
+        "ADAL\tAIBL\tSend\tN2U\n": "line 1: 'ADAL\\\\tAIBL\\\\tSend\\\\tN2U' has 4 fields",
+        "ADAL\tAIBL\tSendd\tN2U\t1\n": "line 1: unknown code 'Sendd'",
+        "ADAL\tAIBL\tSend\tN2X\t1\n": "line 1: unknown animal 'N2X'",
+        "# comment\nADAL\tAIBL\tSend\tN2U\tmany\n": "line 2: count 'many' is not a whole number",
+        "ADAL\tAIBL\tGap_junction\t\t3\n": "unknown animal ''",  # only Durbin's one known record may lack it
+    }
+    for number, (text, message) in enumerate(cases.items()):
+        path = tmp_path / f"neurodata_{number}.txt"
+        path.write_text(text)
+        with pytest.raises(RawFormatError, match=message):
+            read_durbin(path, "N2U")
+    with pytest.raises(ValueError, match="Unknown Durbin animal 'N2'"):
+        read_durbin(path, "N2")
+    path.write_text("ADAL\tAIBL\tSend\tN2U\t2\nAIBL\tADAL\tReceive_joint\tN2U\t1\nADAL\tAIBL\tSend\tJSH\t5\n")
+    table = read_durbin(path, "N2U")
+    assert table.to_dict("records") == [{"pre_raw": "ADAL", "post_raw": "AIBL", "type": "chemical", "weight": 2.0}]
+    assert table.attrs["receive_mismatches"] == [
+        {"pre_raw": "ADAL", "post_raw": "AIBL", "weight_send": 2.0, "weight_receive": 1.0}]
+
+
+def test_haspel_reader_errors(tmp_path: Path) -> None:
+    import numpy as np
+    import scipy.io
+
+    from neuropil.pipelines.celegans_sources_more import read_haspel_odonovan
+
+    (tmp_path / "text.mat").write_text("not a MAT file")
+    with pytest.raises(RawFormatError, match="text.mat is not a MATLAB v5 file"):
+        read_haspel_odonovan(tmp_path / "text.mat")
+    names = np.array([["DA01"], ["VD01"]], dtype=object)
+    scipy.io.savemat(tmp_path / "partial.mat", {"Names_conn_full": names, "A_conn_full": np.zeros((2, 2))})
+    with pytest.raises(RawFormatError, match=r"lacks variable\(s\) \['J_conn_full'\]"):
+        read_haspel_odonovan(tmp_path / "partial.mat")
+    scipy.io.savemat(tmp_path / "shape.mat", {"Names_conn_full": names, "A_conn_full": np.zeros((2, 2)),
+                                              "J_conn_full": np.zeros((3, 3))})
+    with pytest.raises(RawFormatError, match=r"J_conn_full \(3, 3\) must both be \(2, 2\)"):
+        read_haspel_odonovan(tmp_path / "shape.mat")
+    # [post, pre]: DA1 -> VD1 excitatory 2, VD1 -> DA1 inhibitory 1.5 (magnitude and sign kept apart)
+    scipy.io.savemat(tmp_path / "ok.mat", {"Names_conn_full": names, "A_conn_full": np.array([[0, -1.5], [2, 0]]),
+                                           "J_conn_full": np.zeros((2, 2))})
+    table = read_haspel_odonovan(tmp_path / "ok.mat")
+    assert sorted(map(tuple, table[["pre_raw", "post_raw", "weight", "sign"]].values.tolist())) == [
+        ("DA01", "VD01", 2.0, 1.0), ("VD01", "DA01", 1.5, -1.0)]

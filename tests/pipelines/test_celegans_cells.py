@@ -25,7 +25,9 @@ def test_cells_axis_extends_the_neuron_axis(ingested_home: Path) -> None:
     assert classes[:302] == ["neuron"] * 302 and classes[302:392] == ["male_neuron"] * 90
     assert cells["label"].iloc[300:302].tolist() == ["CANL", "CANR"]
     rest = cells.iloc[392:]
-    assert set(rest["cell_class"]) <= {"muscle", "other_cell", "unknown"} and len(rest) > 100
+    assert set(rest["cell_class"]) <= {"muscle", "other_cell", "model_neuron", "unknown"} and len(rest) > 100
+    # Haspel & O'Donovan's model extends the cord to a twelfth AS and VB, cells no animal has
+    assert cells.loc[cells["cell_class"] == "model_neuron", "label"].tolist() == ["AS12", "VB12"]
     # one body-wall muscle, one row: OpenWorm's MDL05 and White's BWM-DL05 are Cook's dBWML5
     assert "dBWML5" in set(cells["label"]) and not {"MDL05", "BWM-DL05"} & set(cells["label"])
 
@@ -38,7 +40,7 @@ def test_all_axis_graph_holds_the_neuron_graph(ingested_home: Path) -> None:
     assert torch.equal(every_cell.edge_index[:, inside], neurons_only.edge_index)
     assert torch.equal(every_cell.edge_attr[inside], neurons_only.edge_attr)
     assert (~inside).sum() > 1000  # neuromuscular and glial edges are there
-    assert every_cell.x.shape == (every_cell.num_nodes, neurons_only.x.shape[1] + 5)
+    assert every_cell.x.shape == (every_cell.num_nodes, neurons_only.x.shape[1] + 6)  # one-hot of 6 cell classes
     assert bool(every_cell.has_pos[:300].all()) and not bool(every_cell.has_pos[300:].any())
 
 

@@ -56,9 +56,10 @@ CONSENSUS_IDS = (
 WITVLIET_FILES = {1: "witvliet_2020_1 L1.xlsx", 2: "witvliet_2020_2 L1.xlsx", 3: "witvliet_2020_3 L1.xlsx",
                   4: "witvliet_2020_4 L1.xlsx", 5: "witvliet_2020_5 L2.xlsx", 6: "witvliet_2020_6 L3.xlsx"}
 CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
-#: every connectome; the male's counts: test_male_counts_match_an_independent_read; Yim 2024's:
-#: against cect's readers in test_celegans_peer_cect.py
+#: every connectome; the male's counts: test_male_counts_match_an_independent_read; Yim 2024's, Cook
+#: 2020's, Durbin's and Haspel & O'Donovan's: against cect's readers in test_celegans_peer_cect.py
 ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized", "cook_2020_pharynx",
+           "durbin_1987_n2u", "durbin_1987_jsh", "haspel_odonovan_2011",
            "bentley_2016_monoamine", "bentley_2016_neuropeptide",
            *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")),
            "brittin_2021")

@@ -107,6 +107,14 @@ REFERENCES: dict[str, tuple[str, dict[str, str]]] = {
         "year": "2021", "journal": "Nature", "volume": "591", "pages": "105--110",
         "title": "A multi-scale brain map derived from whole-brain volumetric reconstructions",
         "doi": "10.1038/s41586-021-03284-x"}),
+    "Durbin1987": ("phdthesis", {
+        "author": "Durbin, Richard M.", "year": "1987", "school": "University of Cambridge",
+        "title": "Studies on the development and organisation of the nervous system of {Caenorhabditis elegans}"}),
+    "Haspel2011": ("article", {
+        "author": "Haspel, Gal and O'Donovan, Michael J.", "year": "2011", "journal": "Journal of Neuroscience",
+        "volume": "31", "pages": "14611--14623",
+        "title": "A perimotor framework reveals functional segmentation in the motoneuronal network controlling "
+                 "locomotion in {Caenorhabditis elegans}", "doi": "10.1523/JNEUROSCI.2186-11.2011"}),
     "Mais2024": ("inproceedings", {
         "author": "Mais, Lisa and Hirsch, Peter and Managan, Claire and Kandarpa, Ramya and Rumberger, Josef Lorenz "
                   "and Reinke, Annika and Maier-Hein, Lena and Ihrke, Gudrun and Kainmueller, Dagmar",

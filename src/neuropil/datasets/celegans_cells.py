@@ -4,8 +4,9 @@ Rows 0-299 are the canonical hermaphrodite axis (:mod:`neuropil.datasets.celegan
 so an ``axis="all"`` graph holds the ``axis="neurons"`` graph in its first 300 rows. Then CANL/CANR
 (hermaphrodite neurons off the 300 axis), then the 90 male-specific neurons (cect 0.3.5
 ``Cells.MALE_SPECIFIC_NEURONS`` with CA/CP numbers unpadded, as the cord neurons are), then every
-non-neuronal cell the ingested sources name (muscles, glia, end organs), ordered by class then
-label; each row has a ``cell_class``.
+non-neuronal cell the ingested sources name (muscles, glia, end organs), then the cells of a model
+that no animal has (Haspel & O'Donovan 2011's AS12 / VB12), ordered by class then label; each row
+has a ``cell_class``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ MALE_SPECIFIC_NEURONS: tuple[str, ...] = (
 )
 
 #: ``cell_class`` values, in axis order; ``unknown`` holds labels no rule of the name table maps
-CELL_CLASSES: tuple[str, ...] = ("neuron", "male_neuron", "muscle", "other_cell", "unknown")
+CELL_CLASSES: tuple[str, ...] = ("neuron", "male_neuron", "muscle", "other_cell", "model_neuron", "unknown")
 #: name-table kind -> cell_class
 KIND_CLASS = {"neuron": "neuron", "off_axis_neuron": "neuron", "male_neuron": "male_neuron", "muscle": "muscle",
-              "other_cell": "other_cell", "unmapped": "unknown"}
+              "other_cell": "other_cell", "model_neuron": "model_neuron", "unmapped": "unknown"}
 #: the axis values ``load(..., axis=...)`` accepts
 AXES: tuple[str, ...] = ("neurons", "all")

@@ -1,6 +1,6 @@
-"""C. elegans connectomes: 25 published annotations and layers (both sexes, dauer, extrasynaptic) on one axis.
+"""C. elegans connectomes: 29 published annotations and layers (both sexes, dauer, extrasynaptic) on one axis.
 
-Sources: fourteen ship inside the PyPI package ``cect`` (pinned to the version whose files match the
+Sources: twenty-four files ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
 cect pulls in; also the ``atlas`` extra). White 1986 JSE and the neuron attributes (class, type,
 neurotransmitter, position: the worm-graph master sheet) ship inside neuropil itself, unchanged
@@ -84,6 +84,10 @@ RAW_FILES: tuple[RawFile, ...] = (
                "MIT (cect); data Cook et al. 2020, J Comp Neurol"),
     _cect_file("41586_2021_3284_MOESM5_ESM.xlsx", "b5c08b46971422e2bc22449e271592745e3ab21ea50ade6c77bd1cffacd62c7a",
                "MIT (cect); data Brittin et al. 2021, Nature (licence unverified)"),
+    _cect_file("neurodata.txt", "e4cd6f02499a8cce7b780fa11076645b443ba509001782ae5844ff0b4d27b56c",
+               "MIT (cect); data Durbin 1987 PhD thesis (licence unverified)"),
+    _cect_file("CeConnMtrcs_170626.mat", "ba8dc12911c66d438c28de58f3dc606364b1cd07dae0bd449e99eea50a3c3bde",
+               "MIT (cect); data Haspel & O'Donovan 2011, J Neurosci (licence unverified)"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -140,6 +144,8 @@ _BENTLEY = ("Bentley B et al. (2016) The multilayer connectome of Caenorhabditis
 _RIPOLL = ("Ripoll-Sanchez L et al. (2023) The neuropeptidergic connectome of C. elegans. Neuron 111:3570-3589")
 _BRITTIN = ("Brittin CA, Cook SJ, Hall DH, Emmons SW, Cohen N (2021) A multi-scale brain map derived from "
             "whole-brain volumetric reconstructions. Nature 591:105-110")
+_DURBIN = ("Durbin RM (1987) Studies on the development and organisation of the nervous system of "
+           "Caenorhabditis elegans. PhD thesis, University of Cambridge")
 _VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
 
 CONNECTOMES: dict[str, ConnectomeSource] = {
@@ -188,6 +194,14 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         ConnectomeSource("brittin_2021", "41586_2021_3284_MOESM5_ESM.xlsx", "read_brittin_2021",
                          "contact area, mean over the four nerve-ring sides (unit as in the source)", _BRITTIN,
                          stage="L4 + adult", in_consensus=False, contact=True),
+        *(ConnectomeSource(f"durbin_1987_{animal}", "neurodata.txt", f"read_durbin_{animal}", "synapse count",
+                           _DURBIN, stage=stage, in_consensus=False)
+          for animal, stage in (("n2u", "adult"), ("jsh", "L4"))),
+        ConnectomeSource("haspel_odonovan_2011", "CeConnMtrcs_170626.mat", "read_haspel_odonovan",
+                         "model synapse count (magnitude; edges.sign -1 inhibitory, +1 excitatory)",
+                         "Haspel G, O'Donovan MJ (2011) A perimotor framework reveals functional segmentation in "
+                         "the motoneuronal network controlling locomotion in Caenorhabditis elegans. "
+                         "J Neurosci 31:14611-14623", in_consensus=False),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -243,6 +257,7 @@ SCHEMA = {
         "pre_raw": "string: label as the source spells it", "post_raw": "string",
         "q": "float64: randi_2023 q-value (null elsewhere)",
         "polyadic_synapses": "float64: chklovskii synapses from Sp rows (null elsewhere)",
+        "sign": "float64: haspel_odonovan_2011 -1 inhibitory / +1 excitatory (null elsewhere)",
     },
     "partner_edges.parquet": {
         "connectome": "string", "pre": "string", "post": "string",
@@ -254,7 +269,7 @@ SCHEMA = {
         "index": "int32: position on the axis='all' axis (0..299 = neurons.parquet, then CANL/CANR, the 90 "
                  "male-specific neurons, then every non-neuronal cell a source names, by class then label)",
         "label": "string: cell label (body-wall muscles spelled as Cook 2019: dBWML5)",
-        "cell_class": "string: neuron | male_neuron | muscle | other_cell | unknown",
+        "cell_class": "string: neuron | male_neuron | muscle | other_cell | model_neuron | unknown",
     },
     "cell_edges.parquet": {
         "connectome": "string", "pre_index": "int32: cells.parquet index", "post_index": "int32",
@@ -284,11 +299,13 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (25: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic)",
+    title="C. elegans connectomes (29: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic, "
+          "contactome, Durbin 1987, Haspel 2011)",
     description=(
-        "Twenty-five published C. elegans connectome annotations and layers (chemical, electrical, one functional "
-        "atlas, monoamine and neuropeptide signalling; the Witvliet 2021 developmental series L1 to adult; the Cook "
-        "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx) on one canonical "
+        "Twenty-nine published C. elegans connectome annotations and layers (chemical, electrical, one functional "
+        "atlas, monoamine and neuropeptide signalling, membrane contact; the Witvliet 2021 developmental series L1 to adult; the Cook "
+        "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx; Durbin's 1987 N2U / JSH tables; the Haspel & "
+        "O'Donovan 2011 ventral-cord model) on one canonical "
         "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",

@@ -218,7 +218,7 @@ def _hf_features() -> dict[str, Any]:
         "connectome": Value("string"), "pre_index": Value("int32"), "post_index": Value("int32"),
         "pre": Value("string"), "post": Value("string"), "type": ClassLabel(names=list(EDGE_TYPES)),
         "weight": Value("float64"), "pre_raw": Value("string"), "post_raw": Value("string"),
-        "q": Value("float64"), "polyadic_synapses": Value("float64"),
+        "q": Value("float64"), "polyadic_synapses": Value("float64"), "sign": Value("float64"),
     })
     consensus = Features({
         "pre_index": Value("int32"), "post_index": Value("int32"), "pre": Value("string"), "post": Value("string"),

@@ -29,6 +29,7 @@ from neuropil.pipelines.celegans_sources import (extrasynaptic_table, read_bentl
                                                  read_cook_2020, read_cook_male, read_ripoll_sanchez, read_yim_dauer,
                                                  read_yim_dauer_normalized)
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
+from neuropil.pipelines.celegans_sources_more import read_durbin_jsh, read_durbin_n2u, read_haspel_odonovan
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ logger = logging.getLogger(__name__)
 # 1.5.0: extrasynaptic layers (Bentley 2016 monoamine / neuropeptide, Ripoll-Sanchez 2023); extrasynaptic.parquet
 # 1.6.0: Cook 2020 pharynx
 # 1.7.0: contactomes (edge type contact): Brittin 2021
-PIPELINE_VERSION = "1.7.0"
+# 1.8.0: Durbin 1987 N2U / JSH, Haspel & O'Donovan 2011 (edges.sign); model_neuron cell class
+PIPELINE_VERSION = "1.8.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -187,6 +189,9 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_brittin_2021": read_brittin_2021,
     "read_yim_contact": read_yim_contact,
     "read_yim_contact_normalized": read_yim_contact_normalized,
+    "read_durbin_n2u": read_durbin_n2u,
+    "read_durbin_jsh": read_durbin_jsh,
+    "read_haspel_odonovan": read_haspel_odonovan,
 }
 
 
@@ -224,11 +229,11 @@ def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     code = edges["type"].map(TYPE_CODES).to_numpy(dtype=np.int64)
     columns = {"key": (code * n + pre) * n + post, "weight": edges["weight"].to_numpy(dtype="float64"),
                "pre_raw": edges["pre_raw"].to_numpy(dtype=object), "post_raw": edges["post_raw"].to_numpy(dtype=object)}
-    for extra in ("q", "polyadic_synapses"):
+    for extra in ("q", "polyadic_synapses", "sign"):
         if extra in edges.columns:
             columns[extra] = edges[extra].to_numpy(dtype="float64")
     grouped = pd.DataFrame(columns).groupby("key", sort=False)
-    firsts = [c for c in ("pre_raw", "post_raw", "q") if c in columns]
+    firsts = [c for c in ("pre_raw", "post_raw", "q", "sign") if c in columns]
     oriented = grouped[firsts].first()
     # min_count=1: a record without a value (the atlas' one significant pair with no dF/F)
     # stays missing instead of becoming 0
@@ -250,7 +255,7 @@ def _collapse(edges: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 EDGE_COLUMNS = ["connectome", "pre_index", "post_index", "pre", "post", "type", "weight",
-                "pre_raw", "post_raw", "q", "polyadic_synapses"]
+                "pre_raw", "post_raw", "q", "polyadic_synapses", "sign"]
 PARTNER_COLUMNS = ["connectome", "pre", "post", "pre_kind", "post_kind", "type", "weight"]
 
 
@@ -292,7 +297,7 @@ def homogenize(
         partner_parts.append(partners.assign(connectome=connectome)[PARTNER_COLUMNS])
         edges, disagreeing = _collapse(table[is_neuron_pair])
         edges = edges.assign(connectome=connectome)
-        for column in ("q", "polyadic_synapses"):
+        for column in ("q", "polyadic_synapses", "sign"):
             if column not in edges.columns:
                 edges[column] = np.nan
         edges = edges.sort_values(["type", "pre_index", "post_index"], kind="stable")[EDGE_COLUMNS]

@@ -26,6 +26,8 @@ muscles (``dBWML10``,         kind ``muscle``         body-wall, pharyngeal, vul
                                                       muscles; ``NMJ`` is Varshney's generic
                                                       neuromuscular-junction endpoint and
                                                       ``LegacyBodyWallMuscles`` White 1986's
+``AS12``, ``VB12``            kind ``model_neuron``   Haspel & O'Donovan 2011 extrapolate the cord's
+                                                      repeating unit to 12; no animal has these two
 glia and end organs           kind ``other_cell``     ``CEPsh*``, ``GLR*``, ``bm``, ``hyp``, ``int``,
 (``CEPshDL``, ``bm``, ...)                            ``exc_cell``, ``exc_gl`` (Witvliet 2 spells it
                                                       ``excgl``), ``hmc``, marginal
@@ -45,6 +47,8 @@ from neuropil.datasets.celegans_axis import CANONICAL_LABELS, LABEL_INDEX  # noq
 from neuropil.datasets.celegans_cells import MALE_SPECIFIC_NEURONS
 
 OFF_AXIS_NEURONS = frozenset({"CANL", "CANR"})
+#: cells of a model, not of an animal (Haspel & O'Donovan 2011's twelfth AS and VB)
+MODEL_NEURONS = frozenset({"AS12", "VB12"})
 FUNCTIONAL_ALIASES = {"AWCOFF": "AWCL", "AWCOF": "AWCL", "AWCON": "AWCR"}
 _ZERO_PADDED = re.compile(r"^(AS|DA|DB|DD|VA|VB|VC|VD|CA|CP)0+(\d+)$")
 _MALE_NEURONS = frozenset(MALE_SPECIFIC_NEURONS)
@@ -63,7 +67,7 @@ _BODY_WALL = re.compile(r"^(?:BWM-([DV])([LR])|M([DV])([LR]))0*(\d+)$")
 
 class MappedLabel(NamedTuple):
     label: str  # canonical label for neurons, the cleaned source label otherwise
-    kind: str  # neuron | off_axis_neuron | male_neuron | muscle | other_cell | unmapped
+    kind: str  # neuron | off_axis_neuron | male_neuron | muscle | other_cell | model_neuron | unmapped
 
 
 def map_label(raw: object) -> MappedLabel:
@@ -81,6 +85,8 @@ def map_label(raw: object) -> MappedLabel:
         return MappedLabel(text, "off_axis_neuron")
     if text in _MALE_NEURONS:
         return MappedLabel(text, "male_neuron")
+    if text in MODEL_NEURONS:
+        return MappedLabel(text, "model_neuron")
     if _MUSCLE.match(text):
         return MappedLabel(text, "muscle")
     if _OTHER_CELL.match(text):
