@@ -2,7 +2,9 @@
 route, the PyG views (own edge type, ``layers=``) and the errors of the readers.
 
 Brittin et al. 2021: cect's ``BrittinDataReader`` (openpyxl, delta 4 rows plus their contralateral
-mirror) against our calamine reader, pair by pair, areas included.
+mirror) against our calamine reader, pair by pair, areas included. Yim et al. 2024 dauer contactome
+(raw and normalised): cect's ``Yim2024Contactome{NonNorm,}DataReader`` over neurons and over every
+cell (muscles, glia), and a plain openpyxl read of the matrices (our reader uses calamine).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import contextlib
 import functools
 import importlib
 import io
+import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cect
@@ -22,15 +26,18 @@ from neuropil._fetch import sha256_of
 from neuropil.datasets.celegans_connectomes import CONNECTOMES, RAW_FILES
 from neuropil.errors import InvalidArgumentError, RawFormatError
 from neuropil.pipelines.celegans_contact import read_brittin_2021
-from neuropil.pipelines.celegans_names import map_label
+from neuropil.pipelines.celegans_names import cell_label, map_label
 
 DATASET = "celegans-connectomes"
 CECT_DATA = Path(cect.__file__).resolve().parent / "data"
 
 #: our connectome id -> (cect reader module, the attribute naming the file it parses)
-PEERS = {"brittin_2021": ("BrittinDataReader", "filename")}
+PEERS = {"brittin_2021": ("BrittinDataReader", "filename"),
+         "yim_2024_dauer_contact": ("Yim2024ContactomeNonNormDataReader", "CONTACTOME_FILENAME"),
+         "yim_2024_dauer_contact_normalized": ("Yim2024ContactomeDataReader", "CONTACTOME_FILENAME")}
 #: unordered neuron pairs with a contact, pinned so that an empty table never compares equal
-PAIR_COUNTS = {"brittin_2021": 1925}
+PAIR_COUNTS = {"brittin_2021": 1925, "yim_2024_dauer_contact": 4954, "yim_2024_dauer_contact_normalized": 4954}
+YIM_SHEETS = {"yim_2024_dauer_contact": "Dauer", "yim_2024_dauer_contact_normalized": "Dauer_normalized"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,24 +47,29 @@ def _cect_dataset(reader: str):
         return module.get_instance(from_cache=False)
 
 
-def _cect_contacts(dataset) -> dict[tuple[str, str], float]:
-    """cect's contact matrix -> {(a, b) sorted: area} over neurons of the 300 axis; both orientations
-    must carry the same area (cect adds each contact both ways)."""
+def _cect_contacts(dataset, *, every_cell: bool = False) -> dict[tuple[str, str], float]:
+    """cect's contact matrix -> {(a, b) sorted: area} over neurons of the 300 axis (``every_cell``: over
+    every cell, labelled as the axis='all' table labels them); both orientations must carry the same
+    area (cect adds each contact both ways)."""
     mapped = [map_label(node) for node in dataset.nodes]
+    labels = [cell_label(m.label, m.kind) for m in mapped]
     matrix = dataset.connections["Contact"]
     assert np.array_equal(matrix, matrix.T), "cect stores each contact in both orientations"
     contacts = {}
     for i, j in zip(*np.nonzero(matrix)):
-        if mapped[i].kind == "neuron" and mapped[j].kind == "neuron":
-            contacts[tuple(sorted((mapped[i].label, mapped[j].label)))] = float(matrix[i, j])
+        if every_cell or (mapped[i].kind == "neuron" and mapped[j].kind == "neuron"):
+            contacts[tuple(sorted((labels[i], labels[j])))] = float(matrix[i, j])
     return contacts
 
 
-def _our_contacts(home: Path, connectome: str) -> dict[tuple[str, str], float]:
+def _our_contacts(home: Path, connectome: str, *, every_cell: bool = False) -> dict[tuple[str, str], float]:
     edges = neuropil.load(DATASET, connectome=connectome, format="pandas", home=home)
+    if every_cell:  # edges.parquet holds the 300-neuron pairs, cell_edges.parquet every other one
+        extra = neuropil.load(DATASET, connectome=connectome, table="cell_edges", format="pandas", home=home)
+        edges = pd.concat([edges, extra], ignore_index=True)
     assert set(edges["type"]) == {"contact"}
     assert (edges["pre_index"] <= edges["post_index"]).all(), "contact rows: one per unordered pair, pre <= post"
-    contacts = {(r.pre, r.post): float(r.weight) for r in edges.itertuples()}
+    contacts = {tuple(sorted((r.pre, r.post))): float(r.weight) for r in edges.itertuples()}
     assert len(contacts) == len(edges)
     return contacts
 
@@ -81,6 +93,53 @@ def test_contacts_equal_cect_reader(ingested_home: Path, connectome: str) -> Non
     differences = {(pair, ours.get(pair), theirs.get(pair)) for pair in set(ours) | set(theirs)
                    if ours.get(pair) != theirs.get(pair)}
     assert differences == set(), sorted(differences)[:20]
+
+
+@pytest.mark.parametrize("connectome", sorted(YIM_SHEETS))
+def test_every_cell_contact_equals_cect_reader(ingested_home: Path, connectome: str) -> None:
+    """Muscles and glia included (cell_edges.parquet), labelled as cells.parquet labels them."""
+    theirs = _cect_contacts(_cect_dataset(PEERS[connectome][0]), every_cell=True)
+    ours = _our_contacts(ingested_home, connectome, every_cell=True)
+    assert len(ours) > PAIR_COUNTS[connectome]
+    differences = {(pair, ours.get(pair), theirs.get(pair)) for pair in set(ours) | set(theirs)
+                   if ours.get(pair) != theirs.get(pair)}
+    assert differences == set(), sorted(differences)[:20]
+
+
+def _openpyxl_contacts(sheet_name: str) -> tuple[dict[tuple[str, str], float], set[str]]:
+    """The matrix read cell by cell with openpyxl: post labels in row 1 from column C, pre labels in
+    column A from row 3; neuron-neuron entries only, as unordered pairs (the matrix is symmetric)."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(CECT_DATA / "41467_2024_45943_MOESM9_ESM.xlsx", read_only=True)[sheet_name]
+    rows = list(sheet.iter_rows(values_only=True))
+    post = [str(v).strip() for v in rows[0][2:]]
+    contacts: dict[tuple[str, str], float] = {}
+    for row in rows[2:]:
+        if row[0] is None:
+            continue
+        pre = map_label(str(row[0]).strip())
+        for label, value in zip(post, row[2:]):
+            other = map_label(label)
+            if value and pre.kind == "neuron" and other.kind == "neuron":
+                key = tuple(sorted((pre.label, other.label)))
+                assert contacts.setdefault(key, float(value)) == float(value), f"asymmetric {key}"
+    neurons = {label for pair in contacts for label in pair}
+    return contacts, neurons
+
+
+@pytest.mark.parametrize("connectome", sorted(YIM_SHEETS))
+def test_yim_contact_equals_an_openpyxl_read(ingested_home: Path, connectome: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from neuropil.cli import main
+
+    theirs, neurons = _openpyxl_contacts(YIM_SHEETS[connectome])
+    assert _our_contacts(ingested_home, connectome) == theirs
+    capsys.readouterr()
+    assert main(["info", DATASET, "--json", "--home", str(ingested_home)]) == 0
+    stats = json.loads(capsys.readouterr().out)["stats"][connectome]
+    assert (stats["neurons_with_edges"], stats["contact_pairs"]) == (len(neurons), len(theirs))
+    assert stats["contact_weight"] == pytest.approx(sum(theirs.values()), rel=1e-12)
 
 
 def test_brittin_keeps_the_m4_graph_and_its_mirror() -> None:

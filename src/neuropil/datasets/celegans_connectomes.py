@@ -1,6 +1,6 @@
-"""C. elegans connectomes: 29 published annotations and layers (both sexes, dauer, extrasynaptic) on one axis.
+"""C. elegans connectomes: 31 published annotations and layers (both sexes, dauer, extrasynaptic, contact) on one axis.
 
-Sources: twenty-four files ship inside the PyPI package ``cect`` (pinned to the version whose files match the
+Sources: twenty-five files ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
 cect pulls in; also the ``atlas`` extra). White 1986 JSE and the neuron attributes (class, type,
 neurotransmitter, position: the worm-graph master sheet) ship inside neuropil itself, unchanged
@@ -88,6 +88,8 @@ RAW_FILES: tuple[RawFile, ...] = (
                "MIT (cect); data Durbin 1987 PhD thesis (licence unverified)"),
     _cect_file("CeConnMtrcs_170626.mat", "ba8dc12911c66d438c28de58f3dc606364b1cd07dae0bd449e99eea50a3c3bde",
                "MIT (cect); data Haspel & O'Donovan 2011, J Neurosci (licence unverified)"),
+    _cect_file("41467_2024_45943_MOESM9_ESM.xlsx", "0c59a709b162cd329ef8a43c5e6b3c51569991990a1e70f09dc8aa967d2af9e2",
+               "MIT (cect); data Yim et al. 2024, Nat Commun (CC BY 4.0)"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -146,6 +148,7 @@ _BRITTIN = ("Brittin CA, Cook SJ, Hall DH, Emmons SW, Cohen N (2021) A multi-sca
             "whole-brain volumetric reconstructions. Nature 591:105-110")
 _DURBIN = ("Durbin RM (1987) Studies on the development and organisation of the nervous system of "
            "Caenorhabditis elegans. PhD thesis, University of Cambridge")
+_YIM = "Yim H et al. (2024) Comparative connectomics of dauers reveals developmental plasticity. Nat Commun 15:1546"
 _VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
 
 CONNECTOMES: dict[str, ConnectomeSource] = {
@@ -174,8 +177,7 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
                          "Cook SJ et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. Nature 571:63-71",
                          sex="male", in_consensus=False),
         *(ConnectomeSource(f"yim_2024_dauer{suffix}", "41467_2024_45943_MOESM6_ESM.xlsx", f"read_yim_dauer{suffix}",
-                           weight, "Yim H et al. (2024) Comparative connectomics of dauers reveals developmental "
-                           "plasticity. Nat Commun 15:1546", stage="dauer", in_consensus=False)
+                           weight, _YIM, stage="dauer", in_consensus=False)
           for suffix, weight in (("", "active-zone volume (summed per pair)"),
                                  ("_normalized", "active-zone volume / SD of the weights without the top 5%"))),
         ConnectomeSource("bentley_2016_monoamine", "edgelist_MA.csv", "read_bentley_monoamine",
@@ -202,6 +204,10 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
                          "Haspel G, O'Donovan MJ (2011) A perimotor framework reveals functional segmentation in "
                          "the motoneuronal network controlling locomotion in Caenorhabditis elegans. "
                          "J Neurosci 31:14611-14623", in_consensus=False),
+        *(ConnectomeSource(f"yim_2024_dauer_contact{suffix}", "41467_2024_45943_MOESM9_ESM.xlsx",
+                           f"read_yim_contact{suffix}", weight, _YIM, stage="dauer", in_consensus=False, contact=True)
+          for suffix, weight in (("", "contact area (nm^2, total per pair)"),
+                                 ("_normalized", "contact area / SD of the areas without the top 5%"))),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -299,13 +305,13 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (29: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic, "
-          "contactome, Durbin 1987, Haspel 2011)",
+    title="C. elegans connectomes (31: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic, "
+          "contactomes, Durbin 1987, Haspel 2011)",
     description=(
-        "Twenty-nine published C. elegans connectome annotations and layers (chemical, electrical, one functional "
+        "Thirty-one published C. elegans connectome annotations and layers (chemical, electrical, one functional "
         "atlas, monoamine and neuropeptide signalling, membrane contact; the Witvliet 2021 developmental series L1 to adult; the Cook "
-        "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx; Durbin's 1987 N2U / JSH tables; the Haspel & "
-        "O'Donovan 2011 ventral-cord model) on one canonical "
+        "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx; the Brittin 2021 and Yim 2024 contactomes; Durbin's "
+        "1987 N2U / JSH tables; the Haspel & O'Donovan 2011 ventral-cord model) on one canonical "
         "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",

@@ -67,8 +67,8 @@ def add_layer(data: Any, layer: str, edges: pd.DataFrame, path: Path) -> Any:
     kinds = present_types(edges)
     if not kinds:
         raise InvalidArgumentError(f"layers: {layer!r} has no extrasynaptic edges nor contact edges; a layer is one "
-                                   "of the bentley_2016_*, ripoll_sanchez_2023_* or contactome (brittin_2021) "
-                                   "connectomes.")
+                                   "of the bentley_2016_*, ripoll_sanchez_2023_* or contactome (brittin_2021, "
+                                   "yim_2024_dauer_contact*) connectomes.")
     for kind in kinds:
         key = ("neuron", kind, "neuron")
         if key in data.edge_types and data[key].edge_index.shape[1]:

@@ -41,7 +41,8 @@ logger = logging.getLogger(__name__)
 # 1.6.0: Cook 2020 pharynx
 # 1.7.0: contactomes (edge type contact): Brittin 2021
 # 1.8.0: Durbin 1987 N2U / JSH, Haspel & O'Donovan 2011 (edges.sign); model_neuron cell class
-PIPELINE_VERSION = "1.8.0"
+# 1.9.0: Yim 2024 dauer contactome (raw and normalised)
+PIPELINE_VERSION = "1.9.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
