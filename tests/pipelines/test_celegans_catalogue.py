@@ -28,7 +28,7 @@ def test_info_lists_every_dataset_with_licence_citation_and_counts(
 ) -> None:
     info = _info(ingested_home, capsys)
     catalogue = info["connectome_catalogue"]
-    assert list(catalogue) == list(CONNECTOMES) and len(catalogue) == 31
+    assert list(catalogue) == list(CONNECTOMES) and len(catalogue) == 32
     for connectome, entry in catalogue.items():
         assert entry["license"] and entry["citation"] and entry["sex"] in {"hermaphrodite", "male"}, connectome
         stats = info["stats"][connectome]
@@ -59,3 +59,18 @@ def test_white_a_and_l4_restate_n2u_and_jsh(white: str, same_as: str) -> None:
         return set(lines[1:])
 
     assert len(records(white)) > 1000 and records(white) == records(same_as)
+
+
+def test_cook_2020_supinfo5_names_no_neuron() -> None:
+    """Why it is not an entry of its own (the card says so): pharyngeal muscle and marginal cells only."""
+    import csv
+
+    from neuropil.pipelines.celegans_names import map_label
+
+    path = importlib.resources.files("cect") / "data" / "cne24932-sup-0005-supinfo5.csv"
+    rows = list(csv.DictReader(path.read_text().splitlines()))
+    labels = {row[end].strip() for row in rows for end in ("Source", "Target")}
+    kinds = {label: map_label(label).kind for label in labels}
+    assert len(rows) == 58 and {row["Weight"] for row in rows} == {"3"}
+    assert sorted(kinds.values()).count("muscle") == 22 and sorted(kinds.values()).count("other_cell") == 9
+    assert all(label.startswith(("pm", "mc")) for label in labels)

@@ -62,7 +62,7 @@ ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_
            "durbin_1987_n2u", "durbin_1987_jsh", "haspel_odonovan_2011",
            "bentley_2016_monoamine", "bentley_2016_neuropeptide",
            *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")),
-           "brittin_2021", "yim_2024_dauer_contact", "yim_2024_dauer_contact_normalized")
+           "brittin_2021", "yim_2024_dauer_contact", "yim_2024_dauer_contact_normalized", "randi_2023_unc31")
 STATS = ("neurons_with_edges", "chemical_pairs", "chemical_synapses", "electrical_pairs", "functional_edges",
          "unmapped_labels")
 Q_THRESHOLD = 0.05

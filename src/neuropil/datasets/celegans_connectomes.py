@@ -149,6 +149,8 @@ _BRITTIN = ("Brittin CA, Cook SJ, Hall DH, Emmons SW, Cohen N (2021) A multi-sca
 _DURBIN = ("Durbin RM (1987) Studies on the development and organisation of the nervous system of "
            "Caenorhabditis elegans. PhD thesis, University of Cambridge")
 _YIM = "Yim H et al. (2024) Comparative connectomics of dauers reveals developmental plasticity. Nat Commun 15:1546"
+_RANDI = ("Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of Caenorhabditis elegans. "
+          "Nature 623:406-414")
 _VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
 
 CONNECTOMES: dict[str, ConnectomeSource] = {
@@ -169,9 +171,10 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
         ConnectomeSource("cook_2019", "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx", "read_cook",
                          "EM section count",
                          "Cook SJ et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. Nature 571:63-71"),
-        ConnectomeSource("randi_2023", "funatlas.h5", "read_funatlas", "mean dF/F of the responder (wt)",
-                         "Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of "
-                         "Caenorhabditis elegans. Nature 623:406-414"),
+        ConnectomeSource("randi_2023", "funatlas.h5", "read_funatlas", "mean dF/F of the responder (wt)", _RANDI),
+        ConnectomeSource("randi_2023_unc31", "funatlas.h5", "read_funatlas_unc31",
+                         "mean dF/F of the responder (unc-31 mutants: no dense-core-vesicle release)", _RANDI,
+                         in_consensus=False),
         ConnectomeSource("cook_2019_male", "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx",
                          "read_cook_male", "EM section count",
                          "Cook SJ et al. (2019) Whole-animal connectomes of both Caenorhabditis elegans sexes. Nature 571:63-71",
@@ -240,6 +243,8 @@ def catalogue() -> dict[str, dict[str, object]]:
 EDGE_TYPES = ("chemical", "electrical", "functional", "monoamine", "neuropeptide", "contact")
 #: symmetric relations: one row per unordered pair (pre_index <= post_index), both directions in graphs
 UNDIRECTED_TYPES = ("electrical", "contact")
+#: the signal-propagation atlases (functional edges): their graphs carry the functional column by default
+FUNCTIONAL_CONNECTOMES = ("randi_2023", "randi_2023_unc31")
 NEURON_TYPES = ("sensory", "inter", "motor", "pharyngeal")
 
 SCHEMA = {

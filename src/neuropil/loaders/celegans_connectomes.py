@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from neuropil import _store
-from neuropil.datasets.celegans_connectomes import EDGE_TYPES, NEURON_TYPES, SPEC, UNDIRECTED_TYPES
+from neuropil.datasets.celegans_connectomes import (EDGE_TYPES, FUNCTIONAL_CONNECTOMES, NEURON_TYPES, SPEC,
+                                                    UNDIRECTED_TYPES)
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
@@ -120,7 +121,7 @@ def _directed(edges: pd.DataFrame, types: tuple[str, ...]) -> tuple[np.ndarray, 
 
 
 def _edge_types(connectome: str, functional: bool) -> tuple[str, ...]:
-    if functional or connectome == "randi_2023":
+    if functional or connectome in FUNCTIONAL_CONNECTOMES:
         return EDGE_ATTR_ORDER
     return EDGE_ATTR_ORDER[:2]
 

@@ -11,6 +11,7 @@ could not map, and builds the consensus table (:mod:`.celegans_consensus`). Pure
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Collection, Mapping
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 # 1.7.0: contactomes (edge type contact): Brittin 2021
 # 1.8.0: Durbin 1987 N2U / JSH, Haspel & O'Donovan 2011 (edges.sign); model_neuron cell class
 # 1.9.0: Yim 2024 dauer contactome (raw and normalised)
-PIPELINE_VERSION = "1.9.0"
+# 1.10.0: Randi 2023 unc-31 atlas (funatlas.h5 unc31/)
+PIPELINE_VERSION = "1.10.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -144,24 +146,26 @@ def read_cook(path: Path) -> pd.DataFrame:
     return cook_sheets(path, COOK_SHEETS)
 
 
-def read_funatlas(path: Path, *, q_threshold: float = DEFAULT_Q_THRESHOLD) -> pd.DataFrame:
-    """Randi et al. 2023 atlas (``funatlas.h5``): ``wt/dFF`` and ``wt/q`` indexed [responder, stimulated].
+def read_funatlas(path: Path, *, q_threshold: float = DEFAULT_Q_THRESHOLD, strain: str = "wt") -> pd.DataFrame:
+    """Randi et al. 2023 atlas (``funatlas.h5``): ``<strain>/dFF`` and ``<strain>/q`` indexed [responder,
+    stimulated], strain ``wt`` or ``unc31`` (unc-31 mutants, no dense-core-vesicle release).
     A functional edge stimulated -> responder where q < ``q_threshold``; weight = dF/F."""
     import h5py
 
     try:
         with h5py.File(path, "r") as handle:
-            missing = [k for k in ("neuron_ids", "wt/dFF", "wt/q") if k not in handle]
+            missing = [k for k in ("neuron_ids", f"{strain}/dFF", f"{strain}/q") if k not in handle]
             if missing:
-                raise RawFormatError(f"{path.name} lacks dataset(s) {missing}; expected neuron_ids, wt/dFF, wt/q.")
+                raise RawFormatError(f"{path.name} lacks dataset(s) {missing}; expected neuron_ids, {strain}/dFF, "
+                                     f"{strain}/q.")
             ids = [i.decode() if isinstance(i, bytes) else str(i) for i in handle["neuron_ids"][()]]
-            dff = np.asarray(handle["wt/dFF"][()], dtype="float64")
-            q = np.asarray(handle["wt/q"][()], dtype="float64")
+            dff = np.asarray(handle[f"{strain}/dFF"][()], dtype="float64")
+            q = np.asarray(handle[f"{strain}/q"][()], dtype="float64")
     except OSError as error:
         raise RawFormatError(f"{path.name} is not a readable HDF5 file: {error}") from error
     n = len(ids)
     if dff.shape != (n, n) or q.shape != (n, n):
-        raise RawFormatError(f"{path.name}: wt/dFF {dff.shape} and wt/q {q.shape} must both be ({n}, {n}).")
+        raise RawFormatError(f"{path.name}: {strain}/dFF {dff.shape} and {strain}/q {q.shape} must both be ({n}, {n}).")
     responder, stimulated = np.nonzero(np.nan_to_num(q, nan=np.inf) < q_threshold)
     keep = responder != stimulated  # the diagonal is the stimulated neuron itself, not propagation
     responder, stimulated = responder[keep], stimulated[keep]
@@ -180,6 +184,7 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_edge_table": read_edge_table,
     "read_cook": read_cook,
     "read_funatlas": read_funatlas,
+    "read_funatlas_unc31": functools.partial(read_funatlas, strain="unc31"),
     "read_cook_male": read_cook_male,
     "read_yim_dauer": read_yim_dauer,
     "read_yim_dauer_normalized": read_yim_dauer_normalized,
@@ -374,7 +379,7 @@ def build(
         reader = READERS[source.reader]
         path = inputs[source.raw_file]
         sources[connectome] = (
-            reader(path, q_threshold=params["q_threshold"]) if source.reader == "read_funatlas" else reader(path)
+            reader(path, q_threshold=params["q_threshold"]) if source.reader.startswith("read_funatlas") else reader(path)
         )
         logger.info("read %s: %d records", connectome, len(sources[connectome]))
     from neuropil.pipelines.celegans_neurons import MASTER_SHEET, build_neurons
