@@ -238,20 +238,59 @@ def results_table(results: list[dict[str, Any]]) -> list[dict[str, str]]:
     return rows
 
 
+def _bar_limits(values: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> tuple[float, float] | None:
+    """y-limits that keep the bars near the median readable: a value further than 5 median absolute
+    deviations from the median (e.g. a trivial baseline at -1.9 beside models within 0.2 of zero) is
+    clipped; None when nothing needs clipping."""
+    finite = np.isfinite(values)
+    if finite.sum() < 3:
+        return None
+    median = np.median(values[finite])
+    spread = max(np.median(np.abs(values[finite] - median)), 1e-12)
+    core = finite & (np.abs(values - median) <= 5 * spread)
+    if core.all() or not core.any():
+        return None
+    low, high = min(0.0, np.nanmin(lows[core])), max(0.0, np.nanmax(highs[core]))
+    margin = 0.15 * max(high - low, 1e-9)
+    return low - margin, high + margin
+
+
 def plot_results(results: list[dict[str, Any]], path: Path) -> Path:
+    """One bar per result: the test primary metric's mean over seeds with its 95 % interval where the
+    task reports one (``<metric>_ci_low`` / ``_ci_high``), else ± the std over seeds; a bar far outside
+    the others' range is clipped at the axis and labelled with its value."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     primary = results[0]["primary_metric"]
+    summaries = [r["summary"]["test"] for r in results]
     names = [r["model"]["name"] for r in results]
-    means = [r["summary"]["test"].get(primary, {}).get("mean", np.nan) for r in results]
-    stds = [r["summary"]["test"].get(primary, {}).get("std") or 0.0 for r in results]
+    means = np.array([s.get(primary, {}).get("mean", np.nan) for s in summaries], dtype=float)
+    interval = all(f"{primary}_ci_low" in s and f"{primary}_ci_high" in s for s in summaries)
+    if interval:
+        lows = np.array([s[f"{primary}_ci_low"]["mean"] for s in summaries], dtype=float)
+        highs = np.array([s[f"{primary}_ci_high"]["mean"] for s in summaries], dtype=float)
+        label = f"test {primary} (95 % interval)"
+    else:
+        stds = np.array([s.get(primary, {}).get("std") or 0.0 for s in summaries], dtype=float)
+        lows, highs = means - stds, means + stds
+        label = f"test {primary} (mean ± std over seeds)"
     figure, axis = plt.subplots(figsize=(1.2 * len(names) + 2, 3.5))
-    axis.bar(names, means, yerr=stds, capsize=4, color="#4c72b0")
+    errors = np.vstack([np.clip(means - lows, 0, None), np.clip(highs - means, 0, None)])
+    axis.bar(names, means, yerr=errors, capsize=4, color="#4c72b0")
     axis.axhline(0, color="black", linewidth=0.8)
-    axis.set_ylabel(f"test {primary} (mean ± std over seeds)")
+    limits = _bar_limits(means, lows, highs)
+    if limits is not None:
+        axis.set_ylim(*limits)
+        for k, value in enumerate(means):
+            if np.isfinite(value) and not limits[0] <= value <= limits[1]:
+                edge = limits[0] if value < limits[0] else limits[1]
+                axis.annotate(f"{value:.3f} (clipped)", (k, edge), xytext=(0, 6 if value < limits[0] else -12),
+                              textcoords="offset points", ha="center", fontsize=8,
+                              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    axis.set_ylabel(label)
     axis.set_title(results[0]["task"]["id"])
     axis.tick_params(axis="x", rotation=30)
     figure.tight_layout()
