@@ -150,6 +150,15 @@ def test_brittin_keeps_the_m4_graph_and_its_mirror() -> None:
     # sheet row 'ADAL, ADLL, 11319.5, 4'; the mirror ADAR-ADLR carries the same mean area
     assert pairs[frozenset(("ADAL", "ADLL"))] == pairs[frozenset(("ADAR", "ADLR"))] == 11319.5
     assert len(pairs) == len(table) == 1925 and set(table["type"]) == {"contact"}
+    # the card's arithmetic, from an openpyxl read: 1,258 delta-4 rows, 45 of them between two homologues
+    # (their own mirror), so 1,258 + 1,213 records of which 546 repeat a pair
+    from openpyxl import load_workbook
+
+    rows = [r for r in load_workbook(CECT_DATA / "41586_2021_3284_MOESM5_ESM.xlsx", read_only=True)["M"]
+            .iter_rows(min_row=2, values_only=True) if r[3] == 4]
+    homologues = [r for r in rows if r[0][:-1] == r[1][:-1] and {r[0][-1], r[1][-1]} == {"L", "R"}]
+    assert (len(rows), len(homologues)) == (1258, 45)
+    assert 2 * len(rows) - len(homologues) - len(pairs) == 546
 
 
 def test_contact_is_an_edge_type_of_its_own(ingested_home: Path) -> None:
