@@ -273,3 +273,31 @@ def test_haspel_reader_errors(tmp_path: Path) -> None:
     table = read_haspel_odonovan(tmp_path / "ok.mat")
     assert sorted(map(tuple, table[["pre_raw", "post_raw", "weight", "sign"]].values.tolist())) == [
         ("DA01", "VD01", 2.0, 1.0), ("VD01", "DA01", 1.5, -1.0)]
+
+
+def test_wang_atlas_reader_names_the_bad_value(tmp_path: Path) -> None:
+    import openpyxl
+
+    from neuropil.pipelines.celegans_sources_more import read_wang_atlas
+
+    def sheet(rows: list[list[object]]) -> Path:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        path = tmp_path / f"atlas_{len(list(tmp_path.iterdir()))}.xlsx"
+        book.save(path)
+        return path
+
+    header = [None, "Class", "Neuron", "Lineage", "eat-4", "Neurotransmitter(s)", None, None]
+    with pytest.raises(RawFormatError, match="no header row with 'Neuron', 'Lineage' and 'Neurotransmitter"):
+        read_wang_atlas(sheet([[None, "Class", "Cell", "Lineage"], [None, "ADA", "ADAL", "AB p", None, "Glu"]]),
+                        "hermaphrodite")
+    with pytest.raises(RawFormatError, match="neuron ADAL: unknown transmitter 'glutamine'"):
+        read_wang_atlas(sheet([header, [None, "ADA", "ADAL", "AB p", None, "glutamine"]]), "hermaphrodite")
+    with pytest.raises(RawFormatError, match="no neuron row with a transmitter"):
+        read_wang_atlas(sheet([header, [None, "HEAD"]]), "male")
+    atlas = read_wang_atlas(sheet([header, [None, "DX", "DX1/2", "B p", None, "*Glu - NEW", "5-HT (uptake)"],
+                                   [None, None, "DX1/2", "B q", None, "ACh (new)"],
+                                   [None, "blue:", "different from previous reports"]]), "male")
+    assert atlas.fillna({"edge_type": "none"})[["label", "rank", "transmitter", "edge_type"]].values.tolist() == [
+        ["DX1", 1, "glutamate", "chemical"], ["DX1", 2, "serotonin uptake", "none"], ["DX2", 1, "acetylcholine", "chemical"]]

@@ -28,7 +28,7 @@ def test_info_lists_every_dataset_with_licence_citation_and_counts(
 ) -> None:
     info = _info(ingested_home, capsys)
     catalogue = info["connectome_catalogue"]
-    assert list(catalogue) == list(CONNECTOMES) and len(catalogue) == 32
+    assert list(catalogue) == list(CONNECTOMES) and len(catalogue) == 34
     for connectome, entry in catalogue.items():
         assert entry["license"] and entry["citation"] and entry["sex"] in {"hermaphrodite", "male"}, connectome
         stats = info["stats"][connectome]

@@ -56,10 +56,11 @@ CONSENSUS_IDS = (
 WITVLIET_FILES = {1: "witvliet_2020_1 L1.xlsx", 2: "witvliet_2020_2 L1.xlsx", 3: "witvliet_2020_3 L1.xlsx",
                   4: "witvliet_2020_4 L1.xlsx", 5: "witvliet_2020_5 L2.xlsx", 6: "witvliet_2020_6 L3.xlsx"}
 CONNECTOME_IDS = (*CONSENSUS_IDS, *(f"witvliet_{n}" for n in WITVLIET_FILES))
-#: every connectome; the male's counts: test_male_counts_match_an_independent_read; Yim 2024's, Cook
-#: 2020's, Durbin's and Haspel & O'Donovan's: against cect's readers in test_celegans_peer_cect.py
+#: every connectome; the male's counts: test_male_counts_match_an_independent_read; Wang 2024 male's:
+#: test_wang_male_counts_match_an_independent_read; Yim 2024's, Cook 2020's, Durbin's, Haspel &
+#: O'Donovan's and Wang 2024's: against cect's readers in test_celegans_peer_cect.py
 ALL_IDS = (*CONNECTOME_IDS, "cook_2019_male", "yim_2024_dauer", "yim_2024_dauer_normalized", "cook_2020_pharynx",
-           "durbin_1987_n2u", "durbin_1987_jsh", "haspel_odonovan_2011",
+           "durbin_1987_n2u", "durbin_1987_jsh", "haspel_odonovan_2011", "wang_2024_herm", "wang_2024_male",
            "bentley_2016_monoamine", "bentley_2016_neuropeptide",
            *(f"ripoll_sanchez_2023_{reach}" for reach in ("short", "mid", "long")),
            "brittin_2021", "yim_2024_dauer_contact", "yim_2024_dauer_contact_normalized", "randi_2023_unc31")
@@ -593,3 +594,52 @@ def test_ripoll_sanchez_counts_match_an_independent_read(
     got = _cli_info(ingested_home, capsys)["stats"][f"ripoll_sanchez_2023_{reach}"]
     assert (got["neuropeptide_pairs"], got["neuropeptide_weight"]) == (pairs, total)
     assert pairs > 30000
+
+
+def test_wang_male_counts_match_an_independent_read(
+    shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wang et al. 2024 male, by another route: the atlas sheets read with openpyxl (transmitters from
+    the "Neurotransmitter(s)" columns by a prefix rule), Cook 2019's male chemical sheet with openpyxl,
+    Bentley's monoamine edges with the csv module. Pairs among the 300 axis neurons: a Cook pair whose
+    presynaptic neuron releases a classical transmitter, a Bentley pair whose releasing neuron releases a
+    monoamine; weight = the number of such transmitters."""
+    import csv
+
+    import openpyxl
+
+    classical = {"ACh": "ACh", "Glu": "Glu", "GABA": "GABA", "betaine (uptake)": "betaine"}
+    monoamines = {"DA": "DA", "5-HT": "5-HT", "5-HT (synthesis": "5-HT", "5-HT (alternative": "5-HT",
+                  "male - 5-HT": "5-HT", "tyramine": "tyramine", "octopamine": "octopamine"}
+    released: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"chemical": set(), "monoamine": set()})
+    for name, first in (("elife-95402-supp2-v1.xlsx", 21), ("elife-95402-supp3-v1.xlsx", 22)):
+        sheet = openpyxl.load_workbook(_cect(name), read_only=True).worksheets[0]
+        for row in sheet.iter_rows(min_row=5, values_only=True):
+            neuron, lineage = (row[2], row[3]) if len(row) > 3 else (None, None)
+            if not neuron or not lineage:
+                continue
+            for value in row[first - 1:first + 2]:
+                text = " ".join(str(value or "").replace("*", "").split())
+                text = re.sub(r"\s*(- NEW|\(new\))$", "", text)
+                if text.endswith("(uptake)") and "betaine" not in text or text.startswith("5-HTP"):
+                    continue  # uptake only or a precursor: releases nothing
+                for table, kind in ((classical, "chemical"), (monoamines, "monoamine")):
+                    hits = [t for prefix, t in table.items() if text == prefix or text.startswith(prefix + " ")]
+                    # the sheet cannot tell DB1 from DB3: DB1/3 is DB1, DB3/1 is DB3 (its first number)
+                    released[re.sub(r"^(DB\d)/\d$", r"\1", str(neuron).strip())][kind].update(hits[:1])
+    canonical = _canonical(shared_data)
+    chemical: dict[tuple[str, str], int] = {}
+    for pre_raw, post_raw, kind, weight in _read_cook(_cect(COOK_FILE), COOK_MALE[:1]):
+        pre, post = _normalise(pre_raw, canonical), _normalise(post_raw, canonical)
+        if pre and post and weight and released[pre]["chemical"]:
+            chemical[(pre, post)] = len(released[pre]["chemical"])
+    monoamine: dict[tuple[str, str], int] = {}
+    with open(_cect("edgelist_MA.csv"), newline="") as handle:
+        for row in csv.reader(handle):
+            pre, post = _normalise(row[0], canonical), _normalise(row[1], canonical)
+            if pre and post and released[pre]["monoamine"] and not {pre, post} & {"HSNL", "HSNR"}:
+                monoamine[(pre, post)] = len(released[pre]["monoamine"])
+    got = _cli_info(ingested_home, capsys)["stats"]["wang_2024_male"]
+    assert (got["chemical_pairs"], got["chemical_synapses"]) == (len(chemical), sum(chemical.values()))
+    assert (got["monoamine_pairs"], got["monoamine_weight"]) == (len(monoamine), sum(monoamine.values()))
+    assert len(chemical) > 1500 and len(monoamine) > 1000 and got["unmapped_labels"] == 0

@@ -51,7 +51,7 @@ def offline_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 def test_offline_first_command_ingests_every_connectome(offline_home: tuple[Path, dict]) -> None:
     home, manifest = offline_home
     assert manifest["status"] == "built"
-    assert manifest["connectomes"] == list(CONNECTOMES) and len(manifest["connectomes"]) == 32
+    assert manifest["connectomes"] == list(CONNECTOMES) and len(manifest["connectomes"]) == 34
     assert manifest["missing_sources"] == {} and manifest["missing_connectomes"] == {}
     assert manifest["skipped"] == {}
     assert manifest["neuron_attributes"] == "worm-graph master sheet"
@@ -138,7 +138,7 @@ def test_missing_optional_source_is_refused_unless_allow_partial(
     assert "skipped white_1986_jse (--allow-partial)" in out and "skipped neuron attributes" in out
     manifest = json.loads((home / DATASET / SPEC.version / "manifest.json").read_text())
     assert set(manifest["skipped"]) == {"white_1986_jse", "neuron attributes"}
-    assert "white_1986_jse" not in manifest["connectomes"] and len(manifest["connectomes"]) == 31
+    assert "white_1986_jse" not in manifest["connectomes"] and len(manifest["connectomes"]) == 33
 
 
 def test_requested_study_that_is_absent_is_refused_unless_allow_partial(

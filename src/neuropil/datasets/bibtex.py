@@ -115,6 +115,9 @@ REFERENCES: dict[str, tuple[str, dict[str, str]]] = {
         "volume": "31", "pages": "14611--14623",
         "title": "A perimotor framework reveals functional segmentation in the motoneuronal network controlling "
                  "locomotion in {Caenorhabditis elegans}", "doi": "10.1523/JNEUROSCI.2186-11.2011"}),
+    "Wang2024": ("article", {
+        "author": "Wang, Chen and others", "year": "2024", "journal": "eLife", "volume": "13", "pages": "RP95402",
+        "title": "A neurotransmitter atlas of {C. elegans} males and hermaphrodites", "doi": "10.7554/eLife.95402"}),
     "Mais2024": ("inproceedings", {
         "author": "Mais, Lisa and Hirsch, Peter and Managan, Claire and Kandarpa, Ramya and Rumberger, Josef Lorenz "
                   "and Reinke, Annika and Maier-Hein, Lena and Ihrke, Gudrun and Kainmueller, Dagmar",

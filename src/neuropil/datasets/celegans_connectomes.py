@@ -1,6 +1,6 @@
-"""C. elegans connectomes: 31 published annotations and layers (both sexes, dauer, extrasynaptic, contact) on one axis.
+"""C. elegans connectomes: 34 published annotations and layers (both sexes, dauer, extrasynaptic, contact) on one axis.
 
-Sources: twenty-five files ship inside the PyPI package ``cect`` (pinned to the version whose files match the
+Sources: twenty-seven files ship inside the PyPI package ``cect`` (pinned to the version whose files match the
 registered SHA-256s); the Randi 2023 signal-propagation atlas inside ``wormneuroatlas`` (GPL, which
 cect pulls in; also the ``atlas`` extra). White 1986 JSE and the neuron attributes (class, type,
 neurotransmitter, position: the worm-graph master sheet) ship inside neuropil itself, unchanged
@@ -90,6 +90,10 @@ RAW_FILES: tuple[RawFile, ...] = (
                "MIT (cect); data Haspel & O'Donovan 2011, J Neurosci (licence unverified)"),
     _cect_file("41467_2024_45943_MOESM9_ESM.xlsx", "0c59a709b162cd329ef8a43c5e6b3c51569991990a1e70f09dc8aa967d2af9e2",
                "MIT (cect); data Yim et al. 2024, Nat Commun (CC BY 4.0)"),
+    _cect_file("elife-95402-supp2-v1.xlsx", "0013e4b5f366b82a6b0ec0d682c3bace4027545c957823841293de93feafc0e2",
+               "MIT (cect); data Wang et al. 2024, eLife (CC BY 4.0)"),
+    _cect_file("elife-95402-supp3-v1.xlsx", "34e8fddd31bcb2227d30c31cabb0d0c6d98d477140974d89d48d423987a41724",
+               "MIT (cect); data Wang et al. 2024, eLife (CC BY 4.0)"),
     _worm_graph_file("white_1986_jse.csv", "a80fc1805528f59c2f4520e4fdd2bc438b3ef5e282329042cdfa747dc83f887b",
                      "3f6c83a0"),
     RawFile(
@@ -127,10 +131,17 @@ class ConnectomeSource:
     series: str | None = None
     #: part of the consensus table; later additions stay out so that the published consensus is unchanged
     in_consensus: bool = True
-    #: a layer of extrasynaptic (monoamine / neuropeptide) signalling, not a synaptic wiring diagram
+    #: a layer of extrasynaptic (monoamine / neuropeptide) signalling, not a synaptic wiring diagram; also
+    #: Wang 2024, whose monoamine edges sit beside its chemical ones (another edge_attr width)
     extrasynaptic: bool = False
     #: a contactome: membrane contact between cells (edge type ``contact``), not a synaptic wiring diagram
     contact: bool = False
+    #: further raw files the reader takes after ``raw_file`` (Wang 2024 builds on Cook 2019 and Bentley 2016)
+    extra_files: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.raw_file, *self.extra_files)
 
     @property
     def layer_only(self) -> bool:
@@ -151,6 +162,9 @@ _DURBIN = ("Durbin RM (1987) Studies on the development and organisation of the 
 _YIM = "Yim H et al. (2024) Comparative connectomics of dauers reveals developmental plasticity. Nat Commun 15:1546"
 _RANDI = ("Randi F, Sharma AK, Dvali S, Leifer AM (2023) Neural signal propagation atlas of Caenorhabditis elegans. "
           "Nature 623:406-414")
+_WANG = ("Wang C et al. (2024) A neurotransmitter atlas of C. elegans males and hermaphrodites. "
+         "eLife 13:RP95402")
+_COOK_FILE = "SI 5 Connectome adjacency matrices, corrected July 2020.xlsx"
 _VARSHNEY = "Varshney LR, Chen BL, Paniagua E, Hall DH, Chklovskii DB (2011) PLoS Comput Biol 7:e1001066"
 
 CONNECTOMES: dict[str, ConnectomeSource] = {
@@ -211,6 +225,14 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
                            f"read_yim_contact{suffix}", weight, _YIM, stage="dauer", in_consensus=False, contact=True)
           for suffix, weight in (("", "contact area (nm^2, total per pair)"),
                                  ("_normalized", "contact area / SD of the areas without the top 5%"))),
+        # the atlas has no synapses of its own: cect's construction over Cook 2019 and Bentley 2016
+        ConnectomeSource("wang_2024_herm", "elife-95402-supp2-v1.xlsx", "read_wang_2024_herm",
+                         "transmitter records (1 per classical transmitter / monoamine of the presynaptic neuron)",
+                         _WANG, in_consensus=False, extrasynaptic=True, extra_files=(_COOK_FILE, "edgelist_MA.csv")),
+        ConnectomeSource("wang_2024_male", "elife-95402-supp3-v1.xlsx", "read_wang_2024_male",
+                         "transmitter records (1 per classical transmitter / monoamine of the presynaptic neuron)",
+                         _WANG, sex="male", in_consensus=False, extrasynaptic=True,
+                         extra_files=("elife-95402-supp2-v1.xlsx", _COOK_FILE, "edgelist_MA.csv")),
         # Witvliet 2021 datasets 1-6; ages are the paper's (Fig. 1a: hours after birth), cect carries none
         *(ConnectomeSource(f"witvliet_{number}", f"witvliet_2020_{number} {stage}.xlsx", "read_edge_table",
                            "synapse count", _WITVLIET, stage=stage, age_hours=age, series="witvliet_2021",
@@ -276,6 +298,16 @@ SCHEMA = {
         "type": "string", "weight": "float64",
     },
     "unmapped.parquet": {"connectome": "string", "raw_label": "string", "rows": "int64: source rows naming it"},
+    "transmitters.parquet": {
+        "sex": "string: hermaphrodite | male (the Wang et al. 2024 atlas; the male's sex-shared rows from supp. file 2)",
+        "label": "string: cell label as on cells.parquet (DX4, EF4, CP0: named by the atlas, not on the axis)",
+        "raw_label": "string: as the sheet spells it (DB1/3, DX1/2)",
+        "rank": "int64: 1-3, the sheet's Neurotransmitter(s) column",
+        "transmitter": "string: acetylcholine, glutamate, GABA, betaine, dopamine, serotonin, tyramine, octopamine, "
+                       "or a non-releasing entry (serotonin uptake, 5-HTP, orphan, unknown monoamine, ...)",
+        "edge_type": "string: chemical | monoamine (the edges it gives in wang_2024_*), null for none",
+        "transmitter_raw": "string: as the sheet writes it ('*Glu - NEW')",
+    },
     "cells.parquet": {
         "index": "int32: position on the axis='all' axis (0..299 = neurons.parquet, then CANL/CANR, the 90 "
                  "male-specific neurons, then every non-neuronal cell a source names, by class then label)",
@@ -310,13 +342,14 @@ SCHEMA = {
 SPEC = DatasetSpec(
     id="celegans-connectomes",
     version="1.0.0",
-    title="C. elegans connectomes (31: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic, "
-          "contactomes, Durbin 1987, Haspel 2011)",
+    title="C. elegans connectomes (34: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic, "
+          "contactomes, Durbin 1987, Haspel 2011, Wang 2024 transmitters)",
     description=(
-        "Thirty-one published C. elegans connectome annotations and layers (chemical, electrical, one functional "
+        "Thirty-four published C. elegans connectome annotations and layers (chemical, electrical, one functional "
         "atlas, monoamine and neuropeptide signalling, membrane contact; the Witvliet 2021 developmental series L1 to adult; the Cook "
         "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx; the Brittin 2021 and Yim 2024 contactomes; Durbin's "
-        "1987 N2U / JSH tables; the Haspel & O'Donovan 2011 ventral-cord model) on one canonical "
+        "1987 N2U / JSH tables; the Haspel & O'Donovan 2011 ventral-cord model; the Wang 2024 neurotransmitter "
+        "atlas, both sexes) on one canonical "
         "300-neuron axis (axis='all': every cell, male-specific neurons and muscles included), with a consensus table of the first ten annotations (the series adds no consensus member)."
     ),
     license="mixed: MIT (cect, worm-graph); wormneuroatlas data GPL-3.0-or-later; see sources",

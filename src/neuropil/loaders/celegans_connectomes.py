@@ -38,7 +38,8 @@ from neuropil.datasets.celegans_connectomes import (EDGE_TYPES, FUNCTIONAL_CONNE
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
-TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped", "cells", "cell_edges", "extrasynaptic")
+TABLES = ("edges", "neurons", "consensus", "partner_edges", "unmapped", "cells", "cell_edges", "extrasynaptic",
+          "transmitters")
 #: PyG edge_attr column order: electrical first, as the issue and the published baselines have it
 EDGE_ATTR_ORDER = ("electrical", "chemical", "functional")
 

@@ -30,7 +30,8 @@ from neuropil.pipelines.celegans_sources import (extrasynaptic_table, read_bentl
                                                  read_cook_2020, read_cook_male, read_ripoll_sanchez, read_yim_dauer,
                                                  read_yim_dauer_normalized)
 from neuropil.pipelines.celegans_names import CANONICAL_LABELS, LABEL_INDEX, map_label
-from neuropil.pipelines.celegans_sources_more import read_durbin_jsh, read_durbin_n2u, read_haspel_odonovan
+from neuropil.pipelines.celegans_sources_more import (read_durbin_jsh, read_durbin_n2u, read_haspel_odonovan,
+                                                      read_wang_2024_herm, read_wang_2024_male, transmitters_table)
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ logger = logging.getLogger(__name__)
 # 1.8.0: Durbin 1987 N2U / JSH, Haspel & O'Donovan 2011 (edges.sign); model_neuron cell class
 # 1.9.0: Yim 2024 dauer contactome (raw and normalised)
 # 1.10.0: Randi 2023 unc-31 atlas (funatlas.h5 unc31/)
-PIPELINE_VERSION = "1.10.0"
+# 1.11.0: Wang 2024 hermaphrodite / male; transmitters.parquet (the Wang 2024 atlas)
+PIPELINE_VERSION = "1.11.0"
 #: q-value threshold of the Randi 2023 atlas: stimulated -> responder is an edge where q < this
 DEFAULT_Q_THRESHOLD = 0.05
 
@@ -198,6 +200,8 @@ READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "read_durbin_n2u": read_durbin_n2u,
     "read_durbin_jsh": read_durbin_jsh,
     "read_haspel_odonovan": read_haspel_odonovan,
+    "read_wang_2024_herm": read_wang_2024_herm,
+    "read_wang_2024_male": read_wang_2024_male,
 }
 
 
@@ -358,7 +362,8 @@ def skipped_parts(missing: Mapping[str, str], params: Mapping[str, Any]) -> dict
     from neuropil.datasets.celegans_connectomes import CONNECTOMES
     from neuropil.pipelines.celegans_neurons import MASTER_SHEET
 
-    skipped = {c: missing[s.raw_file] for c, s in CONNECTOMES.items() if s.raw_file in missing}
+    skipped = {c: next(missing[f] for f in s.files if f in missing) for c, s in CONNECTOMES.items()
+               if any(f in missing for f in s.files)}
     if MASTER_SHEET in missing:
         skipped["neuron attributes"] = missing[MASTER_SHEET]
     return skipped
@@ -373,13 +378,14 @@ def build(
     sources: dict[str, pd.DataFrame] = {}
     missing_connectomes: dict[str, str] = {}
     for connectome, source in CONNECTOMES.items():
-        if source.raw_file not in inputs:
-            missing_connectomes[connectome] = missing.get(source.raw_file, "source not declared")
+        absent = [f for f in source.files if f not in inputs]
+        if absent:
+            missing_connectomes[connectome] = missing.get(absent[0], "source not declared")
             continue
         reader = READERS[source.reader]
-        path = inputs[source.raw_file]
+        paths = [inputs[f] for f in source.files]
         sources[connectome] = (
-            reader(path, q_threshold=params["q_threshold"]) if source.reader.startswith("read_funatlas") else reader(path)
+            reader(*paths, q_threshold=params["q_threshold"]) if source.reader.startswith("read_funatlas") else reader(*paths)
         )
         logger.info("read %s: %d records", connectome, len(sources[connectome]))
     from neuropil.pipelines.celegans_neurons import MASTER_SHEET, build_neurons
@@ -398,7 +404,7 @@ def build(
                 stats[connectome].update({f"{kind}_pairs": int(len(chosen)), f"{kind}_weight": float(chosen["weight"].sum())})
     outputs = {"neurons.parquet": neurons, **{f"{name}.parquet": table for name, table in tables.items()},
                "cells.parquet": cells, "cell_edges.parquet": cell_edges,
-               "extrasynaptic.parquet": extrasynaptic_table(sources)}
+               "extrasynaptic.parquet": extrasynaptic_table(sources), "transmitters.parquet": transmitters_table(sources)}
     unmapped = {
         connectome: dict(zip(group["raw_label"], group["rows"].astype(int)))
         for connectome, group in tables["unmapped"].groupby("connectome")
