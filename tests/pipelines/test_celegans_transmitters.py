@@ -19,6 +19,7 @@ def test_atlas_rows_as_the_sheets_write_them(ingested_home: Path) -> None:
     # supplementary file 2 lists the 302 hermaphrodite neurons, file 3 the male-specific ones
     assert herm["label"].nunique() == 302 and {"CANL", "CANR", "HSNL"} <= set(herm["label"])
     assert set(herm["label"]) < set(male["label"]) and {"SPVR", "CP0", "DX4", "EF4"} <= set(male["label"])
+
     def given(frame, label: str) -> list[str]:
         return frame.loc[frame["label"] == label, "transmitter"].tolist()
     assert given(herm, "ADAL") == ["glutamate"] and given(herm, "ADEL") == ["dopamine"]
@@ -41,3 +42,23 @@ def test_wang_connectomes_are_layers_with_their_own_edge_types(ingested_home: Pa
 
     with pytest.raises(neuropil.errors.NeuropilError, match="wang_2024_herm"):
         CElegansConnectomes(root=str(ingested_home), connectomes=("wang_2024_herm",))
+
+
+def test_wang_graphs_carry_the_atlas_as_node_attributes(ingested_home: Path) -> None:
+    herm = neuropil.load(DATASET, connectome="wang_2024_herm", format="pyg", hetero=True, home=ingested_home)
+    names, transmitters = herm["neuron"].transmitter_names, herm["neuron"].transmitters
+    assert transmitters.shape == (300, len(names)) and {"acetylcholine", "betaine", "orphan"} <= set(names)
+
+    def given(store, label: str) -> set[str]:
+        row = store.transmitters[store.node_names.index(label)]
+        return {names[i] for i in row.nonzero().flatten().tolist()}
+
+    assert given(herm["neuron"], "ADAL") == {"glutamate"}
+    assert given(herm["neuron"], "ADFL") == {"acetylcholine", "serotonin"}
+    # every chemical edge leaves a neuron with a classical transmitter (its weight counts them)
+    pre = herm["neuron", "chemical", "neuron"].edge_index[0]
+    classical = transmitters[:, [names.index(t) for t in ("acetylcholine", "glutamate", "GABA", "betaine")]]
+    assert bool((classical[pre].sum(dim=1) == herm["neuron", "chemical", "neuron"].edge_weight).all())
+    male = neuropil.load(DATASET, connectome="wang_2024_male", format="pyg", axis="all", home=ingested_home)
+    assert male.transmitters.shape == (male.num_nodes, len(names)) and male.transmitter_names == names
+    assert given(male, "SPVR") == {"acetylcholine"} and given(male, "dBWML5") == set()

@@ -242,6 +242,9 @@ CONNECTOMES: dict[str, ConnectomeSource] = {
     )
 }
 
+#: connectomes typed by the Wang et al. 2024 atlas: their PyG graphs carry it as node attributes
+TRANSMITTER_CONNECTOMES = ("wang_2024_herm", "wang_2024_male")
+
 #: developmental series id -> its connectomes, ordered by age (ties by dataset number)
 SERIES: dict[str, tuple[str, ...]] = {
     name: tuple(sorted((c for c, s in CONNECTOMES.items() if s.series == name),

@@ -31,7 +31,7 @@ def _table(path: Path, name: str, connectome: str | None = None) -> pd.DataFrame
 
     file = path / f"{name}.parquet"
     if not file.is_file():
-        raise NotIngestedError(f"{file} is missing: this ingest predates axis='all'; run "
+        raise NotIngestedError(f"{file} is missing: this ingest predates it; run "
                                "`neuropil ingest celegans-connectomes --force`.")
     filters = [("connectome", "==", connectome)] if connectome is not None else None
     return pq.read_table(file, filters=filters).to_pandas()
@@ -69,3 +69,20 @@ def extend_to_all_cells(path: Path, connectome: str, edges: pd.DataFrame,
                 "node_names": axis["label"].tolist(), "cell_class": axis["cell_class"].tolist(),
                 "cell_class_names": list(CELL_CLASSES)}
     return edges, extended, n
+
+
+def transmitter_nodes(path: Path, sex: str, node_names: list[str]) -> dict[str, Any]:
+    """The Wang et al. 2024 atlas (``transmitters.parquet``) of ``sex`` as node attributes:
+    ``transmitters`` [num_nodes, k] multi-hot over ``transmitter_names`` (every transmitter the
+    atlas names, both sexes, sorted); a neuron the atlas does not list (muscles, glia) is all zero."""
+    import torch
+
+    atlas = _table(path, "transmitters")
+    names = sorted(atlas["transmitter"].unique())
+    chosen = atlas[atlas["sex"] == sex]
+    row = {label: i for i, label in enumerate(node_names)}
+    hits = [(row[label], names.index(t)) for label, t in zip(chosen["label"], chosen["transmitter"]) if label in row]
+    multi_hot = np.zeros((len(node_names), len(names)), dtype=np.float32)
+    if hits:
+        multi_hot[tuple(np.array(hits).T)] = 1.0
+    return {"transmitters": torch.from_numpy(multi_hot), "transmitter_names": names}

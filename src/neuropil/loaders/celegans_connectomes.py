@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from neuropil import _store
-from neuropil.datasets.celegans_connectomes import (EDGE_TYPES, FUNCTIONAL_CONNECTOMES, NEURON_TYPES, SPEC,
-                                                    UNDIRECTED_TYPES)
+from neuropil.datasets.celegans_connectomes import (CONNECTOMES, EDGE_TYPES, FUNCTIONAL_CONNECTOMES, NEURON_TYPES, SPEC,
+                                                    TRANSMITTER_CONNECTOMES, UNDIRECTED_TYPES)
 from neuropil.errors import InvalidArgumentError, NotIngestedError, unknown_value
 
 DEFAULT_CONNECTOME = "cook_2019"
@@ -180,6 +180,10 @@ def to_pyg(*, connectome: str = DEFAULT_CONNECTOME, hetero: bool = False, functi
     n = len(neurons)
     if axis == "all":
         edges, nodes, n = extend_to_all_cells(_store_path(home), connectome, edges, nodes)
+    if connectome in TRANSMITTER_CONNECTOMES:  # the atlas these edges are typed by, as node attributes
+        from neuropil.loaders.celegans_cells import transmitter_nodes
+
+        nodes = {**nodes, **transmitter_nodes(_store_path(home), CONNECTOMES[connectome].sex, nodes["node_names"])}
     from neuropil.loaders.celegans_extrasynaptic import add_layer, attach_ligands, present_types
 
     types = _edge_types(connectome, functional) + present_types(edges)

@@ -116,7 +116,8 @@ def read_haspel_odonovan(path: Path) -> pd.DataFrame:
                              "J_conn_full.")
     names = [str(np.asarray(n).ravel()[0]).strip() for n in mat["Names_conn_full"].ravel()]
     n = len(names)
-    chemical, electrical = np.asarray(mat["A_conn_full"], dtype="float64"), np.asarray(mat["J_conn_full"], dtype="float64")
+    chemical = np.asarray(mat["A_conn_full"], dtype="float64")
+    electrical = np.asarray(mat["J_conn_full"], dtype="float64")
     if chemical.shape != (n, n) or electrical.shape != (n, n):
         raise RawFormatError(f"{path.name}: A_conn_full {chemical.shape} and J_conn_full {electrical.shape} must both "
                              f"be ({n}, {n}), one row and column per name.")
