@@ -643,3 +643,34 @@ def test_wang_male_counts_match_an_independent_read(
     assert (got["chemical_pairs"], got["chemical_synapses"]) == (len(chemical), sum(chemical.values()))
     assert (got["monoamine_pairs"], got["monoamine_weight"]) == (len(monoamine), sum(monoamine.values()))
     assert len(chemical) > 1500 and len(monoamine) > 1000 and got["unmapped_labels"] == 0
+
+
+@pytest.mark.parametrize("animal", ["N2U", "JSH"])
+def test_durbin_counts_match_an_independent_read(
+    animal: str, shared_data: Path, ingested_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Durbin 1987 ``neurodata.txt`` split on whitespace: chemical = Send + Send_joint rows per ordered
+    pair of axis neurons, electrical = Gap_junction rows per unordered pair (the larger orientation;
+    the one row without an animal is N2U's, as its reverse orientation is)."""
+    canonical = _canonical(shared_data)
+    chemical: dict[tuple[str, str], float] = defaultdict(float)
+    electrical: dict[tuple[str, str], dict[tuple[str, str], float]] = defaultdict(dict)
+    for line in _cect("neurodata.txt").read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 4:  # the row that lacks its animal
+            fields = [*fields[:3], "N2U", fields[3]]
+        if not fields or fields[3] != animal:
+            continue
+        pre, post = _normalise(fields[0], canonical), _normalise(fields[1], canonical)
+        if pre is None or post is None:
+            continue
+        if fields[2] in ("Send", "Send_joint"):
+            chemical[(pre, post)] += float(fields[4])
+        elif fields[2] == "Gap_junction":
+            oriented = electrical[tuple(sorted((pre, post)))]
+            oriented[(pre, post)] = oriented.get((pre, post), 0.0) + float(fields[4])
+    junctions = sum(max(sides.values()) for sides in electrical.values())
+    got = _cli_info(ingested_home, capsys)["stats"][f"durbin_1987_{animal.lower()}"]
+    assert (got["chemical_pairs"], got["chemical_synapses"]) == (len(chemical), sum(chemical.values()))
+    assert (got["electrical_pairs"], got["electrical_junctions"]) == (len(electrical), junctions)
+    assert len(chemical) > 1000 and len(electrical) > 200
