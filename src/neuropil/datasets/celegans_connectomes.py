@@ -348,8 +348,8 @@ SPEC = DatasetSpec(
     title="C. elegans connectomes (34: Witvliet 2021 series, Cook 2019 male, Yim 2024 dauer, pharynx, extrasynaptic, "
           "contactomes, Durbin 1987, Haspel 2011, Wang 2024 transmitters)",
     description=(
-        "Thirty-four published C. elegans connectome annotations and layers (chemical, electrical, one functional "
-        "atlas, monoamine and neuropeptide signalling, membrane contact; the Witvliet 2021 developmental series L1 to adult; the Cook "
+        "Thirty-four published C. elegans connectome annotations and layers (chemical, electrical, the functional "
+        "atlas (wild type and unc-31), monoamine and neuropeptide signalling, membrane contact; the Witvliet 2021 developmental series L1 to adult; the Cook "
         "2019 male; the Yim 2024 dauer; the Cook 2020 pharynx; the Brittin 2021 and Yim 2024 contactomes; Durbin's "
         "1987 N2U / JSH tables; the Haspel & O'Donovan 2011 ventral-cord model; the Wang 2024 neurotransmitter "
         "atlas, both sexes) on one canonical "
