@@ -27,23 +27,6 @@ STUDIES = ("kato2015", "nichols2017", "skora2018", "kaplan2020", "uzel2022")
 FIELDS = {"kaplan2020": ("neuron_ID", "traces_bleach_corrected", "time_vector"), "uzel2022": ("IDs", "traces", "tv")}
 
 
-def squeezed(value: Any) -> Any:
-    """Ours in mat73's shape: 2-D arrays with a unit dimension become 1-D, 1 x 1 become 0-d."""
-    if isinstance(value, np.ndarray):
-        return value.reshape([n for n in value.shape if n > 1]) if value.ndim == 2 and 1 in value.shape else value
-    if isinstance(value, list):
-        return [squeezed(v) for v in value]
-    return value
-
-
-def same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
 def best_of(repeats: int, work) -> tuple[float, Any]:
     best, out = np.inf, None
     for _ in range(repeats):
@@ -57,6 +40,7 @@ def main() -> None:
     import mat73
 
     from neuropil.pipelines.celegans_activity._matlab73 import Mat73File
+    from neuropil.testing.celegans_activity._matlab73 import same_decoded, squeezed_like_mat73
     from neuropil.testing.celegans_activity import _matlab73 as writer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -94,7 +78,7 @@ def main() -> None:
             t_peer, got_peer = best_of(args.repeats, peer)
             times["ours"] += t_ours
             times["mat73"] += t_peer
-            identical &= all(same(squeezed(got_ours[f]), got_peer[f]) for f in fields)
+            identical &= all(same_decoded(squeezed_like_mat73(got_ours[f]), got_peer[f]) for f in fields)
         total["ours"] += times["ours"]
         total["mat73"] += times["mat73"]
         print(f"{study}: {len(by_file)} file(s) x {args.worms} worms: mat73 / ours = "

@@ -438,20 +438,6 @@ def test_missing_folder(tmp_path: Path) -> None:
 
 
 # -- the peer check: the maintained reader (mat73, the reference pipeline's) decodes the same values --
-def _squeezed(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.reshape([n for n in value.shape if n > 1]) if value.ndim == 2 and 1 in value.shape else value
-    return [_squeezed(v) for v in value] if isinstance(value, list) else value
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
 @pytest.mark.parametrize("name", STUDIES)
 def test_decoder_equals_mat73_on_every_fixture(name: str, written: dict[str, tuple[Path, dict[str, Any]]]) -> None:
     """Ours differs from mat73 only by keeping MATLAB's 2-D shapes (mat73 squeezes); the values agree
@@ -466,4 +452,4 @@ def test_decoder_equals_mat73_on_every_fixture(name: str, written: dict[str, tup
         assert set(theirs) == set(ours)
         for field, values in ours.items():
             expected = theirs[field] if isinstance(theirs[field], list) else [theirs[field]]
-            assert _same(_squeezed(values), expected), (path.name, field)
+            assert writer.same_decoded(writer.squeezed_like_mat73(values), expected), (path.name, field)

@@ -47,6 +47,8 @@ __all__ = [
     "zimmer_worm",
     "write_worm_struct",
     "write_zimmer_study",
+    "squeezed_like_mat73",
+    "same_decoded",
 ]
 
 #: the first 116 bytes of a v7.3 MAT-file's user block; the date is fixed so fixtures are reproducible
@@ -273,3 +275,20 @@ def write_zimmer_study(folder: str | os.PathLike[str], *, study: str, files: Seq
                           time_field=time_field, time_as_row=time_as_row)
         worms += file_worms
     return {"study": study, "files": list(files), "worms": worms}
+
+
+def squeezed_like_mat73(value: Any) -> Any:
+    """A value decoded in MATLAB's 2-D shapes, squeezed as ``mat73`` squeezes: a 2-D array with a unit
+    dimension becomes 1-D (a 1 x 1 one 0-d); lists recursively. For comparing the two decoders."""
+    if isinstance(value, np.ndarray):
+        return value.reshape([n for n in value.shape if n > 1]) if value.ndim == 2 and 1 in value.shape else value
+    return [squeezed_like_mat73(v) for v in value] if isinstance(value, list) else value
+
+
+def same_decoded(a: Any, b: Any) -> bool:
+    """Equal decoded values: arrays by shape and content, lists element by element, the rest by ``==``."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_decoded(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
