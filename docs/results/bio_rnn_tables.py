@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import fcntl
 import glob
 import json
 import os
@@ -101,9 +102,14 @@ def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str |
                 continue
 
             def save(partial: dict, pair: tuple = (task, variant)) -> None:
-                table[:] = [row for row in table if (row["task"], row["variant"]) != pair] + [partial]
-                path.with_suffix(".json.part").write_text(json.dumps(table, indent=1, sort_keys=True))
-                os.replace(path.with_suffix(".json.part"), path)
+                # re-read under a lock: several tune drivers (one per pair) may share the file
+                with open(path.with_suffix(".json.lock"), "w") as lock:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                    stored = json.loads(path.read_text()) if path.is_file() else []
+                    table[:] = [row for row in stored if (row["task"], row["variant"]) != pair] + [partial]
+                    part = path.with_suffix(f".json.{os.getpid()}.part")
+                    part.write_text(json.dumps(table, indent=1, sort_keys=True))
+                    os.replace(part, path)
                 print(f"{pair}: seeds {partial['seeds']}, best lambda {partial['best']:g}", flush=True)
 
             analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home, on_seed=save)
