@@ -257,21 +257,45 @@ def _published_lines(groups: dict) -> list[str]:
     return out
 
 
+def lambda_separation(row: dict, used: float) -> tuple[float, float, int]:
+    """Validation loss at the lambda in use minus at the best one, paired over the tuning seeds:
+    (mean, standard error, n seeds). The best lambda separates from the one in use only when the mean
+    exceeds twice its standard error."""
+    by_lambda = {float(k): {r["seed"]: r["loss"] for r in v} for k, v in row["per_seed"].items()}
+    best, current = by_lambda[float(row["best"])], by_lambda.get(float(used), {})
+    seeds = sorted(set(best) & set(current))
+    differences = np.array([current[s] - best[s] for s in seeds])
+    if differences.size < 2:
+        return float("nan"), float("nan"), int(differences.size)
+    return float(differences.mean()), float(differences.std(ddof=1) / np.sqrt(differences.size)), int(differences.size)
+
+
 def _lambda_lines() -> list[str]:
+    from neuropil.benchmarks.tasks.bio_rnn.model import CORRECTED_LAMBDA
+
     path = HERE / "microns-bio-rnn-lambda-loss.json"
     if not path.is_file():
         return []
     out = ["\ncorrected: validation loss (cross-entropy, mean ± std over the tuning seeds) per lambda; "
-           "[validation accuracy]", "| task | variant | seeds | " + " | ".join(f"λ {k:g}" for k in LAMBDAS) + " | best |",
-           "|---|---|---|" + "---|" * len(LAMBDAS) + "---|"]
-    for row in json.loads(path.read_text()):
+           "[validation accuracy]; in use: the corrected table's lambda; in use - best: validation loss "
+           "difference paired over the tuning seeds, mean ± standard error (separated: mean > 2 SE)",
+           "| task | variant | seeds | " + " | ".join(f"λ {k:g}" for k in LAMBDAS) + " | best | in use | in use - best |",
+           "|---|---|---|" + "---|" * len(LAMBDAS) + "---|---|---|"]
+    rows = sorted(json.loads(path.read_text()), key=lambda r: (r["task"], r["variant"]))
+    for row in rows:
+        used = CORRECTED_LAMBDA.get((row["task"], row["variant"]))
+        if used is None or float(used) == float(row["best"]):
+            gap = "-" if used is None else "0 (same)"
+        else:
+            mean, se, n = lambda_separation(row, used)
+            gap = f"{mean:.3f} ± {se:.3f}{' separated' if mean > 2 * se else ''}"
         cells = []
         for k in LAMBDAS:
             key = next((key for key in row["valid_loss"] if float(key) == k), None)
             cells.append("-" if key is None else f"{row['valid_loss'][key]:.3f} ± {row['valid_loss_std'][key]:.3f} "
                                                  f"[{row['valid_accuracy'][key]:.3f}]")
         out.append(f"| {row['task'].upper()} | {row['variant']} | {len(row['seeds'])} | " + " | ".join(cells) +
-                   f" | {row['best']:g} |")
+                   f" | {row['best']:g} | {'-' if used is None else f'{used:g}'} | {gap} |")
     return out
 
 
