@@ -86,6 +86,19 @@ def run(run_dir: str, *, protocol: str, tasks: list[str], variants: list[str], s
                 print(f"{path.name}: accuracy {row['test']['accuracy']:.3f}, {row['wall_s']:.0f} s", flush=True)
 
 
+def merge_tuned(path: Path, partial: dict) -> None:
+    """Put one pair's tuning table into the file at ``path``, replacing that (task, variant) only. The file
+    is re-read under a lock, so several tune drivers (one pair each) can share it; written atomically."""
+    pair = (partial["task"], partial["variant"])
+    with open(path.with_suffix(".json.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text()) if path.is_file() else []
+        table = [row for row in stored if (row["task"], row["variant"]) != pair] + [partial]
+        part = path.with_suffix(f".json.{os.getpid()}.part")
+        part.write_text(json.dumps(table, indent=1, sort_keys=True))
+        os.replace(part, path)
+
+
 def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str | None) -> None:
     """``analysis.tune_lambda`` on validation loss per (task, variant), merged into
     ``microns-bio-rnn-lambda-loss.json`` after every seed (a stopped run keeps its whole seeds; a pair
@@ -102,14 +115,7 @@ def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str |
                 continue
 
             def save(partial: dict, pair: tuple = (task, variant)) -> None:
-                # re-read under a lock: several tune drivers (one per pair) may share the file
-                with open(path.with_suffix(".json.lock"), "w") as lock:
-                    fcntl.flock(lock, fcntl.LOCK_EX)
-                    stored = json.loads(path.read_text()) if path.is_file() else []
-                    table[:] = [row for row in stored if (row["task"], row["variant"]) != pair] + [partial]
-                    part = path.with_suffix(f".json.{os.getpid()}.part")
-                    part.write_text(json.dumps(table, indent=1, sort_keys=True))
-                    os.replace(part, path)
+                merge_tuned(path, partial)
                 print(f"{pair}: seeds {partial['seeds']}, best lambda {partial['best']:g}", flush=True)
 
             analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home, on_seed=save)

@@ -132,14 +132,9 @@ def test_bootstrap_interval_of_the_mean() -> None:
 def test_collect_merges_a_run_folder_into_the_stored_runs(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/results/bio_rnn_tables.py collect: a new folder adds its runs and replaces the same key; the
     stored runs it does not hold stay (it once rebuilt the file from the folder alone)."""
-    import importlib.util
     import json
-    from pathlib import Path
 
-    script = Path(__file__).resolve().parents[2] / "docs/results/bio_rnn_tables.py"
-    spec = importlib.util.spec_from_file_location("bio_rnn_tables", script)
-    tables = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tables)
+    tables = _tables_script()
 
     def run(variant: str, seed: int, accuracy: float, **extra: object) -> dict:
         return {"protocol": "corrected", "task": "t1", "variant": variant, "seed": seed,
@@ -157,3 +152,45 @@ def test_collect_merges_a_run_folder_into_the_stored_runs(tmp_path, monkeypatch:
     merged = {(r["variant"], r["seed"], r.get("lambda_override")): r["test"]["accuracy"]
               for r in json.loads(stored.read_text())}
     assert merged == {("W", 0, None): 0.6, ("W", 1, None): 0.9, ("I", 0, None): 1.0, ("W*D*C", 0, 1e-3): 0.5}
+
+
+def _tables_script():
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "docs/results/bio_rnn_tables.py"
+    spec = importlib.util.spec_from_file_location("bio_rnn_tables", script)
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    return tables
+
+
+def test_tuning_tables_of_two_drivers_both_survive(tmp_path) -> None:
+    """Two tune drivers each started from the same (empty) file; each merge re-reads it, so neither pair
+    is lost, and a later save of a pair replaces that pair only."""
+    import json
+
+    tables = _tables_script()
+    path = tmp_path / "microns-bio-rnn-lambda-loss.json"
+    tables.merge_tuned(path, {"task": "t1", "variant": "W*D*C*", "seeds": [100], "best": 0.0})
+    tables.merge_tuned(path, {"task": "t2", "variant": "W*DC*", "seeds": [100], "best": 1e-3})
+    tables.merge_tuned(path, {"task": "t1", "variant": "W*D*C*", "seeds": [100, 101], "best": 1e-5})
+    stored = {(r["task"], r["variant"]): r["seeds"] for r in json.loads(path.read_text())}
+    assert stored == {("t1", "W*D*C*"): [100, 101], ("t2", "W*DC*"): [100]}
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_lambda_separation_is_paired_over_the_tuning_seeds() -> None:
+    """Loss at the lambda in use minus at the best, per seed: (0.5-0.1, 0.3-0.2, 0.4-0.1) = (0.4, 0.1, 0.3);
+    mean 0.8/3, sd of (0.4, 0.1, 0.3) = sqrt(((0.4-m)^2 + (0.1-m)^2 + (0.3-m)^2) / 2), se = sd / sqrt(3)."""
+    tables = _tables_script()
+    row = {"best": 1e-4, "per_seed": {
+        "0.0": [{"seed": 100, "loss": 0.5}, {"seed": 101, "loss": 0.3}, {"seed": 102, "loss": 0.4}],
+        "0.0001": [{"seed": 102, "loss": 0.1}, {"seed": 100, "loss": 0.1}, {"seed": 101, "loss": 0.2}]}}
+    mean, se, n = tables.lambda_separation(row, 0.0)
+    m = 0.8 / 3
+    assert n == 3 and mean == pytest.approx(m)
+    assert se == pytest.approx(np.sqrt(((0.4 - m) ** 2 + (0.1 - m) ** 2 + (0.3 - m) ** 2) / 2) / np.sqrt(3))
+    assert mean > 2 * se  # separated
+    one_seed = {"best": 1e-4, "per_seed": {"0.0": [{"seed": 100, "loss": 0.5}], "0.0001": [{"seed": 100, "loss": 0.1}]}}
+    assert np.isnan(tables.lambda_separation(one_seed, 0.0)[0])
