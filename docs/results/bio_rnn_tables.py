@@ -107,10 +107,10 @@ def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str |
     from neuropil.benchmarks.tasks.bio_rnn.sources import load_source
 
     path = HERE / "microns-bio-rnn-lambda-loss.json"
-    table = json.loads(path.read_text()) if path.is_file() else []
     field = load_source("6_6_2", home=home)
     for task in tasks:
         for variant in variants:
+            table = json.loads(path.read_text()) if path.is_file() else []  # re-read: another driver may have added pairs
             if any((row["task"], row["variant"]) == (task, variant) and len(row["seeds"]) >= len(seeds) for row in table):
                 continue
 
