@@ -101,8 +101,8 @@ def merge_tuned(path: Path, partial: dict) -> None:
 
 def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str | None) -> None:
     """``analysis.tune_lambda`` on validation loss per (task, variant), merged into
-    ``microns-bio-rnn-lambda-loss.json`` after every seed (a stopped run keeps its whole seeds; a pair
-    already there with as many seeds is skipped)."""
+    ``microns-bio-rnn-lambda-loss.json`` after every seed (a stopped run keeps its whole seeds and a later
+    one resumes from them; a pair already there with every seed is skipped)."""
     from neuropil.benchmarks.tasks.bio_rnn import analysis
     from neuropil.benchmarks.tasks.bio_rnn.sources import load_source
 
@@ -111,14 +111,16 @@ def tune(*, tasks: list[str], variants: list[str], seeds: list[int], home: str |
     for task in tasks:
         for variant in variants:
             table = json.loads(path.read_text()) if path.is_file() else []  # re-read: another driver may have added pairs
-            if any((row["task"], row["variant"]) == (task, variant) and len(row["seeds"]) >= len(seeds) for row in table):
+            stored = next((row for row in table if (row["task"], row["variant"]) == (task, variant)), None)
+            if stored is not None and set(seeds) <= set(stored["seeds"]):
                 continue
 
             def save(partial: dict, pair: tuple = (task, variant)) -> None:
                 merge_tuned(path, partial)
                 print(f"{pair}: seeds {partial['seeds']}, best lambda {partial['best']:g}", flush=True)
 
-            analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home, on_seed=save)
+            analysis.tune_lambda(variant, task, field, seeds=tuple(seeds), grid=LAMBDAS, home=home, on_seed=save,
+                                 resume=stored)  # seeds a stopped driver finished are kept
 
 
 def collect(run_dir: str, weights: str | None) -> None:

@@ -110,6 +110,7 @@ def test_tune_lambda_runs_seed_by_seed_and_reports_each() -> None:
     result = analysis.tune_lambda("W*D*C", "t2", field, grid=(0.0, 1e-3), seeds=(7, 8), epochs=1, sizes=sizes,
                                   on_seed=reports.append)
     assert [r["seeds"] for r in reports] == [[7], [7, 8]]  # whole seeds, in order
+    assert [len(r["per_seed"]["0.0"]) for r in reports] == [1, 2]  # each report is the table as it was then
     assert result["seeds"] == [7, 8] and set(result["valid_loss"]) == {0.0, 1e-3}
     # seed 8 at lambda 1e-3 is the same run as a direct train_variant call (the tuning is reproducible)
     sets = trials.trial_sets("t2", seed=0, **sizes)
@@ -118,6 +119,16 @@ def test_tune_lambda_runs_seed_by_seed_and_reports_each() -> None:
     assert record["loss"] == pytest.approx(analysis.validation_loss(direct.valid_prob, sets["valid"].y))
     with pytest.raises(InvalidArgumentError, match="Unknown value 'auc' for argument criterion"):
         analysis.tune_lambda("W", "t2", field, criterion="auc")
+    # a stopped tuning (seed 7 only) resumes: seed 7's records are kept as stored (not re-run), seed 8 is run
+    stopped = {**reports[0], "per_seed": {k: [{**r, "loss": 9.0 + float(k)} for r in v]
+                                          for k, v in reports[0]["per_seed"].items()}}
+    resumed = analysis.tune_lambda("W*D*C", "t2", field, grid=(0.0, 1e-3), seeds=(7, 8), epochs=1, sizes=sizes,
+                                   resume=stopped)
+    assert resumed["seeds"] == [7, 8]
+    assert [r["loss"] for r in resumed["per_seed"]["0.001"]] == [pytest.approx(9.001), pytest.approx(record["loss"])]
+    assert resumed["valid_loss"][0.0] == pytest.approx((9.0 + result["per_seed"]["0.0"][1]["loss"]) / 2)
+    with pytest.raises(InvalidArgumentError, match=r"resume holds the tuning of \('W\*D\*C', 't2'\)"):
+        analysis.tune_lambda("W", "t2", field, grid=(0.0,), seeds=(7,), epochs=1, sizes=sizes, resume=stopped)
 
 
 def test_bootstrap_interval_of_the_mean() -> None:

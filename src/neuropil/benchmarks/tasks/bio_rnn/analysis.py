@@ -73,18 +73,31 @@ def validation_loss(prob: np.ndarray, labels: np.ndarray) -> float:
 def tune_lambda(variant: str, task: str, source: Field, *, grid: tuple[float, ...] = LAMBDA_GRID,
                 seeds: tuple[int, ...] = (100, 101, 102, 103, 104), data_seed: int = 0, epochs: int = 10,
                 criterion: str = "loss", home: Any = None, sizes: dict[str, int] | None = None,
-                on_seed: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                on_seed: Callable[[dict[str, Any]], None] | None = None,
+                resume: dict[str, Any] | None = None) -> dict[str, Any]:
     """Corrected protocol: validation loss (cross-entropy, the penalty not included) and accuracy per
     lambda and tuning seed (``seeds`` distinct from the evaluation seeds 0..19), seed by seed (every
     lambda of a seed, then the next; ``on_seed`` gets the table so far after each). ``best`` minimises
     the mean loss (``criterion="loss"``: graded where accuracy is all-or-nothing) or maximises the mean
-    accuracy (``"accuracy"``, the first tuning's criterion: ties -> the smaller lambda)."""
+    accuracy (``"accuracy"``, the first tuning's criterion: ties -> the smaller lambda).
+
+    ``resume``: an earlier table of the same variant and task (a stopped tuning); its seeds that were run at
+    every lambda of ``grid`` are kept as they are and not run again."""
     if criterion not in ("loss", "accuracy"):
         raise InvalidArgumentError(f"Unknown value {criterion!r} for argument criterion. Valid values are "
                                    "{'accuracy', 'loss'}.")
     sets = trial_sets(task, seed=data_seed, **(sizes or {}))
     per_seed: dict[float, list[dict[str, float]]] = {strength: [] for strength in grid}
-    result: dict[str, Any] = {}
+    if resume is not None:
+        if (resume.get("variant"), resume.get("task")) != (variant, task):
+            raise InvalidArgumentError(f"resume holds the tuning of {(resume.get('variant'), resume.get('task'))!r}; "
+                                       f"expected {(variant, task)!r}.")
+        stored = {float(k): {int(r["seed"]): r for r in v} for k, v in resume.get("per_seed", {}).items()}
+        kept = [s for s in seeds if all(s in stored.get(float(k), {}) for k in grid)]
+        for strength in grid:
+            per_seed[strength] = [stored[float(strength)][s] for s in kept]
+        seeds = tuple(s for s in seeds if s not in kept)
+    result: dict[str, Any] = lambda_table(variant, task, per_seed, criterion=criterion) if per_seed[grid[0]] else {}
     for s in seeds:
         for strength in grid:
             prob = train_variant(variant, sets, source, seed=s, protocol="corrected", epochs=epochs,
@@ -110,7 +123,8 @@ def lambda_table(variant: str, task: str, per_seed: dict[float, list[dict[str, f
     return {"variant": variant, "task": task, "criterion": criterion, "seeds": seeds, "grid": list(per_seed),
             "valid_loss": loss, "valid_loss_std": {k: float(np.std([r["loss"] for r in v], ddof=1)) if len(v) > 1
                                                    else 0.0 for k, v in per_seed.items()},
-            "valid_accuracy": scores, "per_seed": {str(k): v for k, v in per_seed.items()}, "best": best}
+            "valid_accuracy": scores, "per_seed": {str(k): [dict(r) for r in v] for k, v in per_seed.items()},
+            "best": best}  # copies: a table reported mid-tuning does not change as later seeds run
 
 
 #: TOST equivalence margin on held-out accuracy (absolute): one of 20 seeds failing moves a mean by about
