@@ -61,9 +61,13 @@ def test_held_out_timing_is_a_t1_option_and_changes_the_split_hash() -> None:
     assert get_task("microns-bio-rnn-t1").options["held_out"].choices == ("timing",)
     assert "held_out" not in get_task("microns-bio-rnn-t2").options
     # the standard split description is unchanged: its hash is the one every stored T1 run carries
-    stored = {row["split"] for row in json.loads(STORED_RUNS.read_text()) if row["task"] == "t1"}
+    runs = [row for row in json.loads(STORED_RUNS.read_text()) if row["task"] == "t1"]
+    stored = {row["split"] for row in runs if not row.get("held_out")}
     sizes = {"train": 5120, "valid": 2560, "test": 2560}
-    assert stored == {sha256_json({"generator": "neuropil.benchmarks.bio_rnn 1", "task": "t1", "seed": 0, **sizes})}
+    standard = sha256_json({"generator": "neuropil.benchmarks.bio_rnn 1", "task": "t1", "seed": 0, **sizes})
+    assert stored == {standard}
+    # runs on the held-out split carry their own split hash, never the standard one
+    assert all(row["split"] != standard for row in runs if row.get("held_out") == "timing")
 
 
 def test_held_out_sets_reach_training_through_load_sets(monkeypatch: pytest.MonkeyPatch) -> None:
